@@ -84,10 +84,10 @@ for f in "$B"/* "$B/does-not-exist"; do
 		check_one "sites --format json $name" "$f" "$RVTRAMP" sites "$f" --format json &&
 		n=$((n + 1))
 	if [ $have_rewrite = 1 ]; then
-		rm -f "$T/o"
-		check_one "rewrite $name" "$f" "$RVTRAMP" rewrite "$f" -o "$T/o"
-		[ -e "$T/o" ] && fail "rewrite $name: output file created"
-		ls "$T" | grep -q '^o.' && fail "rewrite $name: temporary file left: $(ls "$T")"
+		rm -rf "$T/od"
+		mkdir "$T/od"
+		check_one "rewrite $name" "$f" "$RVTRAMP" rewrite "$f" -o "$T/od/o"
+		[ -z "$(ls -A "$T/od")" ] || fail "rewrite $name: files left in the output directory: $(ls -A "$T/od")"
 	fi
 	[ $have_verify = 1 ] && check_one "verify $name" "$f" "$RVTRAMP" verify "$f"
 done

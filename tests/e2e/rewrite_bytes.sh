@@ -23,8 +23,10 @@ rw() { # rw IN OUT ARGS... -> 0 if rvtramp rewrite succeeded
 	in=$1 out=$2
 	shift 2
 	cp "$in" "$T/before"
-	if ! "$RVTRAMP" rewrite "$in" -o "$out" -q "$@" >"$T/rw.out" 2>"$T/rw.err"; then
-		fail "rewrite $(basename "$in") $*: exit $?: $(head -3 "$T/rw.err")"
+	"$RVTRAMP" rewrite "$in" -o "$out" -q "$@" >"$T/rw.out" 2>"$T/rw.err"
+	rc=$?
+	if [ $rc != 0 ]; then
+		fail "rewrite $(basename "$in") $*: exit $rc: $(head -3 "$T/rw.err")"
 		return 1
 	fi
 	cmp -s "$in" "$T/before" || fail "rewrite $(basename "$in"): input modified"

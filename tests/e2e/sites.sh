@@ -13,8 +13,10 @@ need_rvtramp
 for f in $ALL_FIXTURES; do
 	in="$FIXTURES/$f"
 	[ -e "$in" ] || { fail "$f: fixture missing"; continue; }
-	if ! "$RVTRAMP" sites "$in" --format json >"$T/$f.json" 2>"$T/$f.err"; then
-		fail "$f: rvtramp sites exited $?: $(head -3 "$T/$f.err")"
+	"$RVTRAMP" sites "$in" --format json >"$T/$f.json" 2>"$T/$f.err"
+	rc=$?
+	if [ $rc != 0 ]; then
+		fail "$f: rvtramp sites exited $rc: $(head -3 "$T/$f.err")"
 		continue
 	fi
 	if out=$(xcheck compare-sites "$in" "$T/$f.json"); then
