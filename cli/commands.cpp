@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "commands.h"
+
+#include "pipeline.h"
+#include "site_listing.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+namespace rvtramp {
+namespace {
+
+void print_timers(const std::vector<PassTime> &timers, std::ostream &os) {
+  double total = 0;
+  for (const auto &t : timers)
+    total += t.seconds;
+  char line[128];
+  for (const auto &t : timers) {
+    std::snprintf(line, sizeof line, "%10.3f ms  %s\n", t.seconds * 1e3, t.name.c_str());
+    os << line;
+  }
+  std::snprintf(line, sizeof line, "%10.3f ms  total\n", total * 1e3);
+  os << line;
+}
+
+// Kbuild prints the object name, not the path.
+std::string base_name(const std::string &path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+} // namespace
+
+int report_error(const Error &e) {
+  std::cerr << "rvtramp: error: " << e.message() << "\n";
+  return kExitBadInput;
+}
+
+void add_sites_command(CLI::App &app, CommandResult &result) {
+  struct Args {
+    std::string file;
+    std::string format = "text";
+    bool time_passes = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App *cmd = app.add_subcommand("sites", "List every ftrace site with its owner, room and alignment");
+  cmd->add_option("FILE", args->file, "vmlinux, module (.ko) or object (.o)")->required();
+  cmd->add_option("--format", args->format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("--time-passes", args->time_passes, "print a timer per pass on stderr");
+  cmd->callback([args, &result] {
+    auto ctx = survey_file(args->file);
+    if (!ctx) {
+      result.exit_code = report_error(ctx.error());
+      return;
+    }
+    if (args->format == "json")
+      std::cout << sites_json(*ctx).dump(1) << "\n";
+    else
+      print_sites_text(*ctx, std::cout);
+    if (args->time_passes)
+      print_timers(ctx->timers, std::cerr);
+  });
+}
+
+void add_rewrite_command(CLI::App &app, CommandResult &result) {
+  struct Args {
+    std::string input, output, dest, state = "disabled", report;
+    bool in_place = false, strict = false, quiet = false, allow_relax = false,
+         emit_mcount_loc = false, time_passes = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App *cmd = app.add_subcommand("rewrite", "Rewrite reserved nops into inline trampolines");
+  cmd->add_option("IN", args->input, "input ELF")->required();
+  auto *out = cmd->add_option("-o,--output", args->output, "output file (written atomically)");
+  auto *inplace = cmd->add_flag("--in-place", args->in_place, "replace IN (atomically)");
+  out->excludes(inplace);
+  cmd->add_option("--dest", args->dest,
+                  "literal: SYMBOL or ADDRESS (default ftrace_caller when defined, else 0)");
+  cmd->add_option("--state", args->state, "toggle state written: disabled (j +24) or enabled")
+      ->check(CLI::IsMember({"disabled", "enabled"}));
+  cmd->add_flag("--strict", args->strict, "exit 1 if any site is skipped");
+  cmd->add_option("--report", args->report, "write the plan as JSON to FILE");
+  cmd->add_flag("-q,--quiet", args->quiet, "no summary line");
+  cmd->add_flag("--allow-relax", args->allow_relax,
+                "rewrite sections with linker relaxation (only if nothing links them again)");
+  cmd->add_flag("--emit-mcount-loc", args->emit_mcount_loc,
+                "for -pg objects: create __mcount_loc as recordmcount does");
+  cmd->add_flag("--time-passes", args->time_passes, "print a timer per pass on stderr");
+  cmd->callback([args, &result] {
+    if (args->output.empty() && !args->in_place) {
+      std::cerr << "rvtramp: error: " << args->input << ": rewrite needs -o OUT or --in-place\n";
+      result.exit_code = kExitBadInput;
+      return;
+    }
+    RewriteRequest req;
+    req.input = args->input;
+    req.in_place = args->in_place;
+    req.output = args->in_place ? args->input : args->output;
+    if (!args->dest.empty())
+      req.options.dest = args->dest;
+    req.options.state = args->state == "enabled" ? riscv::ToggleState::Enabled
+                                                 : riscv::ToggleState::Disabled;
+    req.options.allow_relax = args->allow_relax;
+    req.options.emit_mcount_loc = args->emit_mcount_loc;
+    auto outcome = rewrite_file(req);
+    if (!outcome) {
+      result.exit_code = report_error(outcome.error());
+      return;
+    }
+    if (!args->report.empty()) {
+      std::ofstream rep(args->report);
+      rep << plan_json(outcome->ctx).dump(1) << "\n";
+      if (!rep) {
+        result.exit_code = report_error(make_error(args->report, "cannot write report"));
+        return;
+      }
+    }
+    if (!args->quiet) {
+      const long long growth =
+          static_cast<long long>(outcome->output_size) - static_cast<long long>(outcome->input_size);
+      std::printf("REWRITE %s: %zu sites, %zu rewritten (%zu A8, %zu A4), %zu fixups, "
+                  "%zu skipped, %zu already, %+lld bytes\n",
+                  base_name(req.output).c_str(), outcome->ctx.sites.size(), outcome->rewritten,
+                  outcome->a8, outcome->a4, outcome->fixups, outcome->skipped, outcome->already,
+                  growth);
+      std::map<std::string, size_t> reasons;
+      for (const Site &s : outcome->ctx.sites)
+        if (s.decision == Decision::Skip && s.reason != SkipReason::AlreadyRewritten)
+          ++reasons[s.reason_detail];
+      for (const auto &[why, n] : reasons)
+        std::printf("  skipped %zu: %s\n", n, why.c_str());
+    }
+    if (args->time_passes)
+      print_timers(outcome->ctx.timers, std::cerr);
+    if (args->strict && outcome->skipped) {
+      std::cerr << "rvtramp: error: " << args->input << ": " << outcome->skipped
+                << " sites skipped (--strict)\n";
+      result.exit_code = kExitCheckFailed;
+    }
+  });
+}
+
+void add_verify_command(CLI::App &app, CommandResult &result) {
+  struct Args {
+    std::string file, against;
+    bool quiet = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App *cmd = app.add_subcommand("verify", "Check every table entry names a well-formed layout");
+  cmd->add_option("FILE", args->file, "rewritten ELF")->required();
+  cmd->add_option("--against", args->against,
+                  "original: every byte outside rewritten regions must match it");
+  cmd->add_flag("-q,--quiet", args->quiet, "print problems only");
+  cmd->callback([args, &result] {
+    auto img = ElfImage::load(args->file);
+    if (!img) {
+      result.exit_code = report_error(img.error());
+      return;
+    }
+    Context ctx(img.take());
+    if (Status st = run_locate(ctx); !st) {
+      result.exit_code = report_error(st.error());
+      return;
+    }
+    std::optional<Context> orig;
+    if (!args->against.empty()) {
+      auto o = survey_file(args->against);
+      if (!o) {
+        result.exit_code = report_error(o.error());
+        return;
+      }
+      orig.emplace(o.take());
+    }
+    const VerifyResult v = verify_image(ctx, orig ? &*orig : nullptr);
+    for (const auto &p : v.problems)
+      std::cerr << "rvtramp: verify: " << args->file << ": " << p << "\n";
+    if (!args->quiet)
+      std::printf("VERIFY %s: %zu entries, %zu disabled, %zu enabled, %zu untouched, "
+                  "%zu calls, %zu bytes compared: %s\n",
+                  base_name(args->file).c_str(), v.entries, v.disabled, v.enabled, v.untouched,
+                  v.calls, v.compared_bytes, v.ok() ? "ok" : "FAILED");
+    if (!v.ok())
+      result.exit_code = kExitCheckFailed;
+  });
+}
+
+} // namespace rvtramp

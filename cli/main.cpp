@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// rvtramp: the command line. Parses arguments (CLI11), calls the library,
+// maps results to exit codes: 0 ok, 1 a check or budget failed, 2 bad usage
+// or bad input. Errors print as "rvtramp: error: FILE: what".
+#include "commands.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#ifndef RVTRAMP_VERSION
+#define RVTRAMP_VERSION "0.0.0"
+#endif
+
+int main(int argc, char **argv) {
+  using namespace rvtramp;
+  CLI::App app{"rvtramp: rewrite RISC-V ftrace sites into aligned inline trampolines"};
+  app.set_version_flag("--version", "rvtramp " RVTRAMP_VERSION);
+  app.require_subcommand(1);
+  CommandResult result;
+  add_sites_command(app, result);
+  add_rewrite_command(app, result);
+  add_verify_command(app, result);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    std::cerr << "rvtramp: error: " << e.what() << "\n"
+              << "Run with --help for more information.\n";
+    return kExitBadInput;
+  }
+  return result.exit_code;
+}

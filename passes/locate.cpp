@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Site discovery: every source a kernel build can produce.
+//  - linked images (vmlinux, programs): absolute tables, __mcount_loc between
+//    __start_mcount_loc/__stop_mcount_loc, or a kept __patchable_function_entries;
+//  - objects and modules: the same tables as relocations (contents are zero);
+//  - legacy -pg objects: auipc/jalr calls relocated against _mcount.
+#include "passes.h"
+
+#include <algorithm>
+#include <elf.h>
+#include <unordered_map>
+
+namespace rvtramp {
+namespace {
+
+struct TableKind {
+  const char *section;
+  const char *start_symbol; // linked images may delimit the table by symbols
+  const char *stop_symbol;
+  SiteSource source;
+};
+constexpr TableKind kTables[] = {
+    {"__mcount_loc", "__start_mcount_loc", "__stop_mcount_loc", SiteSource::McountLoc},
+    {"__patchable_function_entries", nullptr, nullptr, SiteSource::PatchableFunctionEntries},
+};
+constexpr const char *kMcountSymbols[] = {"_mcount", "mcount", "__fentry__"};
+constexpr uint32_t kRoomScanLimit = 64; // far more than any layout needs
+
+class Locator {
+public:
+  explicit Locator(Context &ctx) : ctx_(ctx), img_(ctx.image) {}
+
+  Status run() {
+    index_functions();
+    if (img_.is_relocatable()) {
+      for (const auto &kind : kTables)
+        RVT_TRY(relocatable_tables(kind));
+      RVT_TRY(mcount_calls());
+    } else {
+      for (const auto &kind : kTables)
+        RVT_TRY(absolute_tables(kind));
+    }
+    finish();
+    return Status::ok();
+  }
+
+private:
+  void index_functions() {
+    ctx_.functions_by_section.assign(img_.sections().size(), {});
+    const auto &syms = img_.symbols();
+    for (const auto &s : syms) {
+      if (s.shndx == 0 || s.shndx >= img_.sections().size())
+        continue;
+      const bool func = s.type == STT_FUNC;
+      const bool label = s.type == STT_NOTYPE && !s.name.empty() && s.name[0] != '$' &&
+                         s.name.rfind(".L", 0) != 0;
+      if (!func && !label)
+        continue;
+      if (!img_.section(s.shndx).executable())
+        continue;
+      ctx_.functions_by_section[s.shndx].push_back({s.value, s.index});
+    }
+    for (auto &v : ctx_.functions_by_section)
+      std::sort(v.begin(), v.end(), [&](const auto &a, const auto &b) {
+        if (a.first != b.first)
+          return a.first < b.first;
+        // At one address a function names the site better than a label.
+        return (syms[a.second].type == STT_FUNC) > (syms[b.second].type == STT_FUNC);
+      });
+  }
+
+  Status add(size_t section, uint64_t offset, SiteSource source, const TableRef *ref,
+             uint64_t entry_where, size_t table_section) {
+    const Section &sec = img_.section(section);
+    if (!sec.executable())
+      return img_.error_at(table_section, entry_where,
+                           std::string(source_name(source)) + " entry points into " +
+                               sec.name + ", which is not executable");
+    if (offset >= sec.size)
+      return img_.error_at(table_section, entry_where,
+                           std::string(source_name(source)) + " entry " +
+                               hex(sec.addr + offset) + " is past the end of " + sec.name);
+    const uint64_t key = (uint64_t(section) << 48) ^ offset;
+    auto [it, inserted] = index_.try_emplace(key, ctx_.sites.size());
+    if (inserted) {
+      Site s;
+      s.section = section;
+      s.offset = offset;
+      s.address = sec.addr + offset;
+      ctx_.sites.push_back(std::move(s));
+    }
+    Site &site = ctx_.sites[it->second];
+    site.sources |= uint8_t(source);
+    if (ref)
+      site.refs.push_back(*ref);
+    return Status::ok();
+  }
+
+  // R_RISCV_RELATIVE entries of a linked image, by the address they patch.
+  void index_relatives() {
+    if (relatives_indexed_)
+      return;
+    relatives_indexed_ = true;
+    const auto &lists = img_.relas();
+    for (size_t l = 0; l < lists.size(); ++l)
+      for (size_t e = 0; e < lists[l].entries.size(); ++e)
+        if (lists[l].entries[e].type == R_RISCV_RELATIVE)
+          relatives_.emplace(lists[l].entries[e].offset, std::make_pair(l, e));
+  }
+
+  Status absolute_table(const TableKind &kind, size_t table, uint64_t lo, uint64_t hi) {
+    const Section &t = img_.section(table);
+    const unsigned w = img_.word_size();
+    if ((hi - lo) % w != 0)
+      return img_.error_at(table, lo, std::string(kind.section) + " table size " +
+                                          std::to_string(hi - lo) +
+                                          " is not a multiple of " + std::to_string(w));
+    index_relatives();
+    for (uint64_t off = lo; off < hi; off += w) {
+      auto word = img_.read_word(table, off);
+      RVT_TRY(word);
+      uint64_t value = *word;
+      TableRef ref;
+      ref.table_section = table;
+      ref.entry_offset = off;
+      if (auto r = relatives_.find(t.addr + off); r != relatives_.end()) {
+        ref.has_relative = true;
+        ref.relative_list = r->second.first;
+        ref.relative_entry = r->second.second;
+        if (value == 0)
+          value = uint64_t(img_.relas()[r->second.first].entries[r->second.second].addend);
+      }
+      if (value == 0) {
+        ++ctx_.null_table_entries; // the linker dropped that function
+        continue;
+      }
+      const Section *target = img_.section_at_addr(value);
+      if (!target || !target->executable())
+        return img_.error_at(table, off,
+                             std::string(kind.section) + " entry " + hex(value) +
+                                 " is outside any executable section");
+      RVT_TRY(add(target->index, value - target->addr, kind.source, &ref, off, table));
+    }
+    return Status::ok();
+  }
+
+  Status absolute_tables(const TableKind &kind) {
+    std::vector<std::pair<size_t, std::pair<uint64_t, uint64_t>>> done;
+    if (kind.start_symbol) {
+      const Symbol *start = img_.find_symbol(kind.start_symbol);
+      const Symbol *stop = img_.find_symbol(kind.stop_symbol);
+      if (start && stop) {
+        if (stop->value < start->value)
+          return img_.error(std::string(kind.stop_symbol) + " is below " + kind.start_symbol);
+        if (stop->value > start->value) {
+          const Section *t = img_.section_at_addr(start->value);
+          if (!t || stop->value - t->addr > t->size)
+            return img_.error(std::string(kind.start_symbol) + ".." + kind.stop_symbol +
+                              " is not inside one section with contents");
+          const uint64_t lo = start->value - t->addr, hi = stop->value - t->addr;
+          RVT_TRY(absolute_table(kind, t->index, lo, hi));
+          done.push_back({t->index, {lo, hi}});
+        }
+      }
+    }
+    for (const auto &s : img_.sections()) {
+      if (s.name != kind.section || !s.has_file_bytes())
+        continue;
+      const bool covered = std::any_of(done.begin(), done.end(),
+                                       [&](const auto &d) { return d.first == s.index; });
+      if (!covered)
+        RVT_TRY(absolute_table(kind, s.index, 0, s.size));
+    }
+    return Status::ok();
+  }
+
+  Status relocatable_tables(const TableKind &kind) {
+    const auto &lists = img_.relas();
+    const uint32_t want = img_.is64() ? R_RISCV_64 : R_RISCV_32;
+    for (size_t l = 0; l < lists.size(); ++l) {
+      const RelaSection &rs = lists[l];
+      if (rs.target == 0 || img_.section(rs.target).name != kind.section)
+        continue;
+      for (size_t e = 0; e < rs.entries.size(); ++e) {
+        const Rela &r = rs.entries[e];
+        if (r.type != want)
+          return img_.error_at(rs.index, e, std::string(kind.section) + " relocation " +
+                                                std::to_string(e) + " has type " +
+                                                riscv_reloc_name(r.type));
+        if (r.sym >= img_.symbols().size())
+          return img_.error_at(rs.index, e, "relocation symbol out of range");
+        const Symbol &sym = img_.symbols()[r.sym];
+        if (sym.shndx == 0 || sym.shndx >= img_.sections().size())
+          return img_.error_at(rs.index, e,
+                               std::string(kind.section) + " entry against " +
+                                   (sym.name.empty() ? "an undefined symbol" : sym.name) +
+                                   " is outside any executable section");
+        TableRef ref;
+        ref.table_section = rs.target;
+        ref.entry_offset = r.offset;
+        ref.via_rela = true;
+        ref.rela_list = l;
+        ref.rela_entry = e;
+        const uint64_t offset = sym.value + uint64_t(r.addend) - img_.section(sym.shndx).addr;
+        RVT_TRY(add(sym.shndx, offset, kind.source, &ref, r.offset, rs.target));
+      }
+    }
+    return Status::ok();
+  }
+
+  Status mcount_calls() {
+    for (const RelaSection &rs : img_.relas()) {
+      if (rs.target == 0 || !img_.section(rs.target).executable())
+        continue;
+      for (const Rela &r : rs.entries) {
+        if (r.type != R_RISCV_CALL && r.type != R_RISCV_CALL_PLT)
+          continue;
+        if (r.sym == 0 || r.sym >= img_.symbols().size())
+          continue;
+        const std::string &name = img_.symbols()[r.sym].name;
+        if (std::none_of(std::begin(kMcountSymbols), std::end(kMcountSymbols),
+                         [&](const char *m) { return name == m; }))
+          continue;
+        RVT_TRY(add(rs.target, r.offset, SiteSource::McountCall, nullptr, r.offset, rs.target));
+      }
+    }
+    return Status::ok();
+  }
+
+  void finish() {
+    for (Site &s : ctx_.sites) {
+      const Section &sec = img_.section(s.section);
+      auto bytes = img_.read(s.section, s.offset,
+                             std::min<uint64_t>(kRoomScanLimit, sec.size - s.offset));
+      if (bytes) {
+        s.room = (s.offset & 1) ? 0 : riscv::nop_run(*bytes);
+        if (s.room)
+          s.state = SiteState::Nops;
+        else if (auto t = riscv::match_trampoline(*bytes, s.address, ctx_.xlen))
+          s.state = t->state == riscv::ToggleState::Disabled ? SiteState::Disabled
+                                                             : SiteState::Enabled;
+      }
+      const auto &funcs = ctx_.functions_by_section[s.section];
+      auto it = std::upper_bound(funcs.begin(), funcs.end(), s.address,
+                                 [](uint64_t a, const auto &f) { return a < f.first; });
+      if (it != funcs.begin()) {
+        // Step back to the first symbol at that address (the preferred one).
+        auto first = std::prev(it);
+        while (first != funcs.begin() && std::prev(first)->first == first->first)
+          --first;
+        s.function = img_.symbols()[first->second].name;
+        s.function_offset = s.address - first->first;
+      }
+    }
+    std::sort(ctx_.sites.begin(), ctx_.sites.end(), [](const Site &a, const Site &b) {
+      return a.address != b.address ? a.address < b.address : a.section < b.section;
+    });
+  }
+
+  Context &ctx_;
+  const ElfImage &img_;
+  std::unordered_map<uint64_t, size_t> index_;
+  bool relatives_indexed_ = false;
+  std::unordered_map<uint64_t, std::pair<size_t, size_t>> relatives_;
+};
+
+} // namespace
+
+Status run_locate(Context &ctx) {
+  ctx.xlen = ctx.image.is64() ? riscv::Xlen::RV64 : riscv::Xlen::RV32;
+  if (!ctx.decoder)
+    ctx.decoder = riscv::Decoder::create(ctx.xlen);
+  if (!ctx.decoder)
+    return ctx.image.error("Capstone cannot decode RISC-V (built without it?)");
+  ctx.sites.clear();
+  return Locator(ctx).run();
+}
+
+} // namespace rvtramp

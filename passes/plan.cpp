@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The plan: per site, layout A8 or A4 by P mod 8, an alignment fixup for
+// 2-aligned sites (c.nop at S, trampoline at P = S + 2), or a skip with its
+// reason. Also resolves the destination literal.
+#include "passes.h"
+
+#include <cstdlib>
+
+namespace rvtramp {
+namespace {
+
+Status resolve_dest(Context &ctx) {
+  const ElfImage &img = ctx.image;
+  if (ctx.options.dest) {
+    const std::string &d = *ctx.options.dest;
+    char *end = nullptr;
+    const unsigned long long v = std::strtoull(d.c_str(), &end, 0);
+    if (!d.empty() && end && *end == '\0') {
+      ctx.dest = v;
+      ctx.dest_origin = hex(v);
+      return Status::ok();
+    }
+    const Symbol *sym = img.find_symbol(d);
+    if (!sym)
+      return img.error("--dest: symbol '" + d + "' is not defined in this image");
+    if (img.is_relocatable())
+      return img.error("--dest " + d + ": a relocatable file cannot hold a symbol's "
+                       "address in the literal; give an address or 0");
+    ctx.dest = sym->value;
+    ctx.dest_origin = d;
+    return Status::ok();
+  }
+  if (img.is_relocatable()) {
+    ctx.dest = 0;
+    ctx.dest_origin = "0 (relocatable: the runtime fills the literal)";
+  } else if (const Symbol *fc = img.find_symbol("ftrace_caller")) {
+    ctx.dest = fc->value;
+    ctx.dest_origin = "ftrace_caller";
+  } else {
+    ctx.dest = 0;
+    ctx.dest_origin = "0 (no ftrace_caller in the image)";
+  }
+  return Status::ok();
+}
+
+void skip(Site &s, SkipReason reason, std::string detail) {
+  s.decision = Decision::Skip;
+  s.reason = reason;
+  s.reason_detail = std::move(detail);
+}
+
+} // namespace
+
+Status run_plan(Context &ctx) {
+  RVT_TRY(resolve_dest(ctx));
+  const ElfImage &img = ctx.image;
+  for (Site &s : ctx.sites) {
+    const Section &sec = img.section(s.section);
+    const bool two_aligned = (s.offset & 3) != 0;
+    const uint32_t need = two_aligned ? riscv::kFixupSize : riscv::kTrampolineSize;
+    if (s.state == SiteState::Disabled || s.state == SiteState::Enabled) {
+      skip(s, SkipReason::AlreadyRewritten, std::string("already rewritten (") +
+                                                site_state_name(s.state) + ")");
+      continue;
+    }
+    if (s.sources & uint8_t(SiteSource::McountCall)) {
+      skip(s, SkipReason::NotAnEntry, "call _mcount, not reserved nops");
+      continue;
+    }
+    if (s.offset & 1) {
+      skip(s, SkipReason::NotNops, "odd address");
+      continue;
+    }
+    if (s.room == 0) {
+      skip(s, SkipReason::NotNops, "not nops");
+      continue;
+    }
+    if (s.room < need) {
+      // Nops that run into the section end: the region cannot fit at all.
+      if (s.offset + s.room == sec.size)
+        return img.error_at(s.section, s.offset,
+                            "site " + (s.function.empty() ? hex(s.address)
+                                                          : s.function + "+" + hex(s.function_offset)) +
+                                ": the trampoline would straddle the end of " + sec.name);
+      skip(s, SkipReason::RoomTooSmall,
+           "room " + std::to_string(s.room) + " < " + std::to_string(need));
+      continue;
+    }
+    if (s.relax_section && !ctx.options.allow_relax) {
+      skip(s, SkipReason::LinkerRelaxation,
+           "section " + sec.name + " has linker relaxation (R_RISCV_RELAX/ALIGN)");
+      continue;
+    }
+    if (!s.foreign_reloc.empty()) {
+      skip(s, SkipReason::ForeignRelocation, "relocation in region: " + s.foreign_reloc);
+      continue;
+    }
+    if (s.branch_into) {
+      skip(s, SkipReason::BranchIntoRegion,
+           "branch into region at +" + std::to_string(s.branch_into - s.address));
+      continue;
+    }
+    s.decision = Decision::Rewrite;
+    s.fixup = two_aligned;
+    s.tramp_offset = s.offset + (two_aligned ? 2 : 0);
+    s.region_size = need;
+  }
+  return Status::ok();
+}
+
+} // namespace rvtramp

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Verification: every table entry names a well-formed layout (either state),
+// re-decoded with Capstone, toggle 4-aligned and literal naturally aligned; or
+// still-reserved nops for sites left alone. Against the original file, every
+// byte outside the rewritten regions, the table entries and the relocations
+// the rewrite may change must be identical.
+#include "passes.h"
+
+#include <algorithm>
+#include <elf.h>
+#include <set>
+
+namespace rvtramp {
+namespace {
+
+std::string where(const Site &s) {
+  return s.function.empty() ? hex(s.address) : s.function + "+" + hex(s.function_offset);
+}
+
+// Byte ranges of one section that a rewrite may change.
+using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
+
+void compare_against(const Context &out, const Context &orig, VerifyResult &res) {
+  const ElfImage &a = orig.image, &b = out.image;
+  auto problem = [&](std::string what) {
+    if (res.problems.size() < 50)
+      res.problems.push_back(std::move(what));
+  };
+  if (a.type() != b.type() || a.is64() != b.is64()) {
+    problem("ELF type or class differs from the original");
+    return;
+  }
+  if (b.sections().size() < a.sections().size()) {
+    problem("the output has fewer sections than the original");
+    return;
+  }
+  std::vector<Ranges> may_change(a.sections().size());
+  std::set<std::pair<size_t, size_t>> movable_addends;
+  for (const Site &s : orig.sites) {
+    const Section &sec = a.section(s.section);
+    may_change[s.section].push_back(
+        {s.offset, std::min<uint64_t>(sec.size, s.offset + riscv::kFixupSize)});
+    for (const TableRef &r : s.refs) {
+      if (r.via_rela)
+        movable_addends.insert({r.rela_list, r.rela_entry});
+      else
+        may_change[r.table_section].push_back({r.entry_offset, r.entry_offset + a.word_size()});
+      if (r.has_relative)
+        movable_addends.insert({r.relative_list, r.relative_entry});
+    }
+  }
+  size_t shstrndx_like = 0;
+  for (const Section &s : a.sections())
+    if (s.type == SHT_STRTAB && s.name == ".shstrtab")
+      shstrndx_like = s.index;
+  for (size_t i = 1; i < a.sections().size(); ++i) {
+    const Section &x = a.section(i), &y = b.section(i);
+    if (x.name != y.name || x.type != y.type || x.flags != y.flags || x.addr != y.addr ||
+        x.link != y.link || x.info != y.info || x.entsize != y.entsize) {
+      problem("section " + x.name + ": header differs from the original");
+      continue;
+    }
+    if (y.addralign != x.addralign && !(x.executable() && y.addralign == 8)) {
+      problem("section " + x.name + ": sh_addralign changed");
+    }
+    if (!x.has_file_bytes())
+      continue;
+    const bool grows = i == shstrndx_like && b.sections().size() > a.sections().size();
+    if (x.size != y.size && !(grows && y.size > x.size)) {
+      problem("section " + x.name + ": size differs from the original");
+      continue;
+    }
+    auto xa = a.read_original(i, 0, x.size);
+    auto yb = b.read(i, 0, x.size);
+    if (!xa || !yb) {
+      problem("section " + x.name + ": unreadable");
+      continue;
+    }
+    auto &ranges = may_change[i];
+    std::sort(ranges.begin(), ranges.end());
+    size_t r = 0;
+    for (uint64_t off = 0; off < x.size; ++off) {
+      while (r < ranges.size() && ranges[r].second <= off)
+        ++r;
+      if (r < ranges.size() && ranges[r].first <= off)
+        continue;
+      if ((*xa)[off] != (*yb)[off]) {
+        problem("section " + x.name + "+" + hex(off) + ": byte differs outside the rewritten regions");
+        break;
+      }
+    }
+    res.compared_bytes += x.size;
+  }
+  if (a.relas().size() != b.relas().size()) {
+    problem("relocation sections differ in number from the original");
+    return;
+  }
+  for (size_t l = 0; l < a.relas().size(); ++l) {
+    const auto &xe = a.relas()[l].entries, &ye = b.relas()[l].entries;
+    if (xe.size() != ye.size()) {
+      problem("section " + a.section(a.relas()[l].index).name + ": relocation count changed");
+      continue;
+    }
+    for (size_t e = 0; e < xe.size(); ++e) {
+      const bool addend_ok = xe[e].addend == ye[e].addend || movable_addends.count({l, e});
+      if (xe[e].offset != ye[e].offset || xe[e].type != ye[e].type || xe[e].sym != ye[e].sym ||
+          !addend_ok) {
+        problem("section " + a.section(a.relas()[l].index).name + ": relocation " +
+                std::to_string(e) + " changed");
+        break;
+      }
+    }
+  }
+}
+
+} // namespace
+
+VerifyResult verify_image(Context &ctx, const Context *original) {
+  VerifyResult res;
+  const ElfImage &img = ctx.image;
+  for (const Site &s : ctx.sites) {
+    ++res.entries;
+    if (s.sources & uint8_t(SiteSource::McountCall)) {
+      ++res.calls;
+      continue;
+    }
+    switch (s.state) {
+    case SiteState::Nops:
+      ++res.untouched;
+      continue;
+    case SiteState::Other:
+      res.problems.push_back(where(s) + ": table entry " + hex(s.address) +
+                             " names neither a trampoline nor reserved nops");
+      continue;
+    case SiteState::Disabled:
+    case SiteState::Enabled:
+      break;
+    }
+    auto bytes = img.read(s.section, s.offset, riscv::kTrampolineSize);
+    if (!bytes) {
+      res.problems.push_back(where(s) + ": " + bytes.error().what);
+      continue;
+    }
+    if (auto bad = riscv::check_decoded_trampoline(*ctx.decoder, *bytes, s.address, ctx.xlen)) {
+      res.problems.push_back(where(s) + ": " + *bad);
+      continue;
+    }
+    ++(s.state == SiteState::Disabled ? res.disabled : res.enabled);
+  }
+  if (original)
+    compare_against(ctx, *original, res);
+  return res;
+}
+
+Status run_verify(Context &ctx) {
+  // The plan's own view: each rewritten site must now hold its layout.
+  for (const Site &s : ctx.sites) {
+    if (s.decision != Decision::Rewrite)
+      continue;
+    auto bytes = ctx.image.read(s.section, s.tramp_offset, riscv::kTrampolineSize);
+    RVT_TRY(bytes);
+    if (auto bad = riscv::check_decoded_trampoline(*ctx.decoder, *bytes, s.tramp_address(),
+                                                   ctx.xlen))
+      return ctx.image.error_at(s.section, s.tramp_offset,
+                                "internal: rewritten site " + where(s) + " fails verification: " + *bad);
+  }
+  return Status::ok();
+}
+
+} // namespace rvtramp

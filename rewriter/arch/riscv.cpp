@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "riscv.h"
+
+#include <capstone/capstone.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace rvtramp::riscv {
+namespace {
+
+uint32_t load_le32(std::span<const uint8_t> b, size_t at) {
+  return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 |
+         uint32_t(b[at + 3]) << 24;
+}
+void store_le32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    p[i] = uint8_t(v >> (8 * i));
+}
+
+uint32_t i_type(uint32_t opcode, unsigned funct3, unsigned rd, unsigned rs1, int32_t imm) {
+  return (uint32_t(imm) & 0xfff) << 20 | (rs1 & 31) << 15 | (funct3 & 7) << 12 |
+         (rd & 31) << 7 | opcode;
+}
+
+// Offsets inside the 24 bytes, per layout (layout.md tables).
+struct Shape {
+  uint32_t skip_jump_at;   // "j" over the literal
+  uint32_t skip_jump_to;   // its target, relative to P
+  uint32_t load_at;        // ld/lw t0, literal-P(t0)
+  uint32_t literal_at;
+  uint32_t jalr_at;
+};
+constexpr Shape kA8{0x04, 0x10, 0x10, 0x08, 0x14};
+constexpr Shape kA4{0x08, 0x14, 0x04, 0x0c, 0x14};
+const Shape &shape(Layout l) { return l == Layout::A8 ? kA8 : kA4; }
+
+uint32_t load_insn(Xlen xlen, int32_t off) {
+  return xlen == Xlen::RV64 ? encode_ld(kT0, kT0, off) : encode_lw(kT0, kT0, off);
+}
+
+// Capstone instruction ids whose last operand is a PC-relative target.
+constexpr unsigned kDirectBranches[] = {
+    RISCV_INS_JAL,  RISCV_INS_C_J,   RISCV_INS_C_JAL,  RISCV_INS_BEQ,
+    RISCV_INS_BNE,  RISCV_INS_BLT,   RISCV_INS_BGE,    RISCV_INS_BLTU,
+    RISCV_INS_BGEU, RISCV_INS_C_BEQZ, RISCV_INS_C_BNEZ,
+};
+bool is_direct_branch(unsigned id) {
+  return std::find(std::begin(kDirectBranches), std::end(kDirectBranches), id) !=
+         std::end(kDirectBranches);
+}
+
+std::optional<uint64_t> target_of(const cs_insn &in) {
+  if (!is_direct_branch(in.id) || !in.detail)
+    return std::nullopt;
+  const cs_riscv &r = in.detail->riscv;
+  if (r.op_count == 0 || r.operands[r.op_count - 1].type != RISCV_OP_IMM)
+    return std::nullopt;
+  return in.address + uint64_t(r.operands[r.op_count - 1].imm);
+}
+
+} // namespace
+
+uint32_t encode_jal(unsigned rd, int32_t off) {
+  const uint32_t imm = uint32_t(off);
+  return ((imm >> 20) & 1) << 31 | ((imm >> 1) & 0x3ff) << 21 | ((imm >> 11) & 1) << 20 |
+         ((imm >> 12) & 0xff) << 12 | (rd & 31) << 7 | 0x6f;
+}
+uint32_t encode_j(int32_t off) { return encode_jal(kZero, off); }
+uint32_t encode_auipc(unsigned rd, int32_t imm20) {
+  return (uint32_t(imm20) & 0xfffff) << 12 | (rd & 31) << 7 | 0x17;
+}
+uint32_t encode_ld(unsigned rd, unsigned rs1, int32_t imm) { return i_type(0x03, 3, rd, rs1, imm); }
+uint32_t encode_lw(unsigned rd, unsigned rs1, int32_t imm) { return i_type(0x03, 2, rd, rs1, imm); }
+uint32_t encode_jalr(unsigned rd, unsigned rs1, int32_t imm) { return i_type(0x67, 0, rd, rs1, imm); }
+
+unsigned instruction_length(uint16_t h) {
+  if ((h & 3) != 3)
+    return 2;
+  if ((h & 0x1c) != 0x1c)
+    return 4;
+  return 0;
+}
+
+uint32_t nop_run(std::span<const uint8_t> b) {
+  size_t at = 0;
+  while (at + 2 <= b.size()) {
+    const uint16_t h = uint16_t(b[at] | b[at + 1] << 8);
+    if (h == kCNop) {
+      at += 2;
+    } else if (at + 4 <= b.size() && load_le32(b, at) == kNop) {
+      at += 4;
+    } else {
+      break;
+    }
+  }
+  return static_cast<uint32_t>(at);
+}
+
+Layout layout_for(uint64_t p) { return (p & 7) == 0 ? Layout::A8 : Layout::A4; }
+uint32_t literal_offset(Layout l) { return shape(l).literal_at; }
+uint32_t toggle_word(ToggleState s) {
+  return s == ToggleState::Disabled ? encode_j(int32_t(kTrampolineSize))
+                                    : encode_auipc(kT0, 0);
+}
+const char *layout_name(Layout l) { return l == Layout::A8 ? "A8" : "A4"; }
+const char *state_name(ToggleState s) { return s == ToggleState::Disabled ? "disabled" : "enabled"; }
+
+std::array<uint8_t, kTrampolineSize> build_trampoline(Layout layout, Xlen xlen,
+                                                      ToggleState state, uint64_t dest) {
+  const Shape &sh = shape(layout);
+  std::array<uint8_t, kTrampolineSize> out{};
+  store_le32(&out[0], toggle_word(state));
+  store_le32(&out[sh.skip_jump_at], encode_j(int32_t(sh.skip_jump_to - sh.skip_jump_at)));
+  store_le32(&out[sh.load_at], load_insn(xlen, int32_t(sh.literal_at)));
+  // RV32 keeps a 4-byte literal in the low half of the 8-byte slot.
+  const uint64_t literal = xlen == Xlen::RV64 ? dest : (dest & 0xffffffffu);
+  for (int i = 0; i < 8; ++i)
+    out[sh.literal_at + i] = uint8_t(literal >> (8 * i));
+  store_le32(&out[sh.jalr_at], encode_jalr(kT0, kT0, 0));
+  return out;
+}
+
+std::optional<Trampoline> match_trampoline(std::span<const uint8_t> b, uint64_t p, Xlen xlen) {
+  if (b.size() < kTrampolineSize || (p & 3) != 0)
+    return std::nullopt;
+  const Layout layout = layout_for(p);
+  const Shape &sh = shape(layout);
+  const uint32_t toggle = load_le32(b, 0);
+  ToggleState state;
+  if (toggle == toggle_word(ToggleState::Disabled))
+    state = ToggleState::Disabled;
+  else if (toggle == toggle_word(ToggleState::Enabled))
+    state = ToggleState::Enabled;
+  else
+    return std::nullopt;
+  if (load_le32(b, sh.skip_jump_at) != encode_j(int32_t(sh.skip_jump_to - sh.skip_jump_at)) ||
+      load_le32(b, sh.load_at) != load_insn(xlen, int32_t(sh.literal_at)) ||
+      load_le32(b, sh.jalr_at) != encode_jalr(kT0, kT0, 0))
+    return std::nullopt;
+  uint64_t dest = 0;
+  for (int i = 0; i < 8; ++i)
+    dest |= uint64_t(b[sh.literal_at + i]) << (8 * i);
+  if (xlen == Xlen::RV32 && (dest >> 32) != 0)
+    return std::nullopt;
+  return Trampoline{layout, state, dest};
+}
+
+// ---- Capstone --------------------------------------------------------------
+
+std::unique_ptr<Decoder> Decoder::create(Xlen xlen) {
+  csh h = 0;
+  const int mode = (xlen == Xlen::RV64 ? CS_MODE_RISCV64 : CS_MODE_RISCV32) | CS_MODE_RISCVC;
+  if (cs_open(CS_ARCH_RISCV, cs_mode(mode), &h) != CS_ERR_OK)
+    return nullptr;
+  cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+  return std::unique_ptr<Decoder>(new Decoder(static_cast<size_t>(h)));
+}
+
+Decoder::~Decoder() {
+  csh h = static_cast<csh>(handle_);
+  cs_close(&h);
+}
+
+std::vector<Insn> Decoder::decode(std::span<const uint8_t> bytes, uint64_t address) const {
+  std::vector<Insn> out;
+  const csh h = static_cast<csh>(handle_);
+  cs_insn *in = cs_malloc(h);
+  const uint8_t *code = bytes.data();
+  size_t left = bytes.size();
+  uint64_t addr = address;
+  while (left >= 2) {
+    if (cs_disasm_iter(h, &code, &left, &addr, in)) {
+      Insn i;
+      i.address = in->address;
+      i.size = uint8_t(in->size);
+      i.id = in->id;
+      i.mnemonic = in->mnemonic;
+      i.operands = in->op_str;
+      i.branch_target = target_of(*in);
+      out.push_back(std::move(i));
+    } else {
+      code += 2;
+      left -= 2;
+      addr += 2;
+    }
+  }
+  cs_free(in, 1);
+  return out;
+}
+
+void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
+                             std::vector<uint64_t> &out) const {
+  const csh h = static_cast<csh>(handle_);
+  cs_insn *in = cs_malloc(h);
+  const uint8_t *code = bytes.data();
+  size_t left = bytes.size();
+  uint64_t addr = address;
+  while (left >= 2) {
+    if (cs_disasm_iter(h, &code, &left, &addr, in)) {
+      if (auto t = target_of(*in))
+        out.push_back(*t);
+    } else {
+      code += 2;
+      left -= 2;
+      addr += 2;
+    }
+  }
+  cs_free(in, 1);
+}
+
+std::optional<std::string> check_decoded_trampoline(const Decoder &decoder,
+                                                    std::span<const uint8_t> b, uint64_t p,
+                                                    Xlen xlen) {
+  if (b.size() < kTrampolineSize)
+    return "fewer than 24 bytes";
+  const Layout layout = layout_for(p);
+  const Shape &sh = shape(layout);
+  auto one = [&](uint32_t off) -> std::optional<Insn> {
+    auto v = decoder.decode(b.subspan(off, 4), p + off);
+    if (v.size() != 1 || v[0].size != 4)
+      return std::nullopt;
+    return v[0];
+  };
+  auto at = [](uint32_t off) { return "+" + std::to_string(off) + ": "; };
+  auto toggle = one(0);
+  if (!toggle)
+    return at(0) + "toggle does not decode";
+  const bool disabled = toggle->id == RISCV_INS_JAL && toggle->operands.find("t0") == std::string::npos;
+  if (disabled) {
+    if (toggle->branch_target != p + kTrampolineSize)
+      return at(0) + "toggle jumps elsewhere than P+24";
+  } else if (!(toggle->mnemonic == "auipc" && toggle->operands == "t0, 0")) {
+    return at(0) + "toggle is '" + toggle->mnemonic + " " + toggle->operands + "'";
+  }
+  auto skip = one(sh.skip_jump_at);
+  if (!skip || skip->mnemonic != "j" || skip->branch_target != p + sh.skip_jump_to)
+    return at(sh.skip_jump_at) + "jump over the literal is wrong";
+  auto load = one(sh.load_at);
+  const std::string want_load = std::string(xlen == Xlen::RV64 ? "ld" : "lw");
+  // Capstone prints small immediates in decimal, larger ones in hex.
+  const std::string imm = sh.literal_at > 9 ? "0x" + [](unsigned v) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%x", v);
+    return std::string(text);
+  }(sh.literal_at) : std::to_string(sh.literal_at);
+  const std::string want_ops = "t0, " + imm + "(t0)";
+  if (!load || load->mnemonic != want_load || load->operands != want_ops)
+    return at(sh.load_at) + "literal load is not '" + want_load + " " + want_ops + "'";
+  auto jalr = one(sh.jalr_at);
+  if (!jalr || jalr->id != RISCV_INS_JALR || jalr->operands.find("t0") != 0 ||
+      jalr->operands != "t0, t0, 0")
+    return at(sh.jalr_at) + "final jump is not 'jalr t0, 0(t0)'";
+  if (((p + sh.literal_at) & (xlen == Xlen::RV64 ? 7 : 3)) != 0)
+    return "literal at P+" + std::to_string(sh.literal_at) + " is not naturally aligned";
+  return std::nullopt;
+}
+
+} // namespace rvtramp::riscv

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// What the passes share: the image, its sites, the options that steer the
+// plan, warnings, and timers. No globals: every pass takes a Context&.
+#pragma once
+
+#include "arch/riscv.h"
+#include "elf_image.h"
+#include "site.h"
+#include "timer.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rvtramp {
+
+struct Options {
+  std::optional<std::string> dest;  // symbol or address; default ftrace_caller / 0
+  riscv::ToggleState state = riscv::ToggleState::Disabled;
+  bool allow_relax = false;
+  bool emit_mcount_loc = false;
+};
+
+struct Context {
+  explicit Context(ElfImage img) : image(std::move(img)) {}
+
+  ElfImage image;
+  Options options;
+  std::vector<Site> sites;           // sorted by (address, section)
+  std::unique_ptr<riscv::Decoder> decoder;
+  riscv::Xlen xlen = riscv::Xlen::RV64;
+
+  // Destination literal chosen by the plan and why.
+  uint64_t dest = 0;
+  std::string dest_origin;           // "ftrace_caller", "0x...", "0 (relocatable: ...)"
+  size_t emitted_mcount_entries = 0; // --emit-mcount-loc
+  size_t null_table_entries = 0;     // zero entries (functions the linker dropped)
+  // Owning-function lookup, per section: (address, symbol index) sorted.
+  std::vector<std::vector<std::pair<uint64_t, size_t>>> functions_by_section;
+
+  std::vector<std::string> warnings; // "symbol+off: what"
+  std::vector<PassTime> timers;
+};
+
+} // namespace rvtramp

@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "elf_image.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <elf.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace rvtramp {
+namespace {
+
+// Owns an Elf* for the span of one parse or write.
+struct ElfHandle {
+  Elf *elf = nullptr;
+  ~ElfHandle() {
+    if (elf)
+      elf_end(elf);
+  }
+};
+
+bool libelf_ready() {
+  static const bool ready = elf_version(EV_CURRENT) != EV_NONE;
+  return ready;
+}
+
+std::string libelf_message() {
+  const char *m = elf_errmsg(-1);
+  return m ? m : "unknown libelf error";
+}
+
+struct RelocName {
+  uint32_t type;
+  const char *name;
+};
+
+// RISC-V psABI relocation names (the subset readelf prints for kernel builds
+// and more); unknown types print as numbers.
+constexpr RelocName kRiscvRelocs[] = {
+    {0, "R_RISCV_NONE"},          {1, "R_RISCV_32"},
+    {2, "R_RISCV_64"},            {3, "R_RISCV_RELATIVE"},
+    {4, "R_RISCV_COPY"},          {5, "R_RISCV_JUMP_SLOT"},
+    {6, "R_RISCV_TLS_DTPMOD32"},  {7, "R_RISCV_TLS_DTPMOD64"},
+    {8, "R_RISCV_TLS_DTPREL32"},  {9, "R_RISCV_TLS_DTPREL64"},
+    {10, "R_RISCV_TLS_TPREL32"},  {11, "R_RISCV_TLS_TPREL64"},
+    {16, "R_RISCV_BRANCH"},       {17, "R_RISCV_JAL"},
+    {18, "R_RISCV_CALL"},         {19, "R_RISCV_CALL_PLT"},
+    {20, "R_RISCV_GOT_HI20"},     {21, "R_RISCV_TLS_GOT_HI20"},
+    {22, "R_RISCV_TLS_GD_HI20"},  {23, "R_RISCV_PCREL_HI20"},
+    {24, "R_RISCV_PCREL_LO12_I"}, {25, "R_RISCV_PCREL_LO12_S"},
+    {26, "R_RISCV_HI20"},         {27, "R_RISCV_LO12_I"},
+    {28, "R_RISCV_LO12_S"},       {29, "R_RISCV_TPREL_HI20"},
+    {30, "R_RISCV_TPREL_LO12_I"}, {31, "R_RISCV_TPREL_LO12_S"},
+    {32, "R_RISCV_TPREL_ADD"},    {33, "R_RISCV_ADD8"},
+    {34, "R_RISCV_ADD16"},        {35, "R_RISCV_ADD32"},
+    {36, "R_RISCV_ADD64"},        {37, "R_RISCV_SUB8"},
+    {38, "R_RISCV_SUB16"},        {39, "R_RISCV_SUB32"},
+    {40, "R_RISCV_SUB64"},        {41, "R_RISCV_GNU_VTINHERIT"},
+    {42, "R_RISCV_GNU_VTENTRY"},  {43, "R_RISCV_ALIGN"},
+    {44, "R_RISCV_RVC_BRANCH"},   {45, "R_RISCV_RVC_JUMP"},
+    {46, "R_RISCV_RVC_LUI"},      {51, "R_RISCV_RELAX"},
+    {52, "R_RISCV_SUB6"},         {53, "R_RISCV_SET6"},
+    {54, "R_RISCV_SET8"},         {55, "R_RISCV_SET16"},
+    {56, "R_RISCV_SET32"},        {57, "R_RISCV_32_PCREL"},
+    {58, "R_RISCV_IRELATIVE"},    {59, "R_RISCV_PLT32"},
+    {60, "R_RISCV_SET_ULEB128"},  {61, "R_RISCV_SUB_ULEB128"},
+};
+
+struct MachineName {
+  uint16_t machine;
+  const char *name;
+};
+constexpr MachineName kMachines[] = {
+    {EM_386, "Intel 80386"}, {EM_ARM, "ARM"},         {EM_X86_64, "x86-64"},
+    {EM_AARCH64, "AArch64"}, {EM_PPC64, "PowerPC64"}, {EM_S390, "IBM S/390"},
+    {EM_MIPS, "MIPS"},       {EM_RISCV, "RISC-V"},    {EM_LOONGARCH, "LoongArch"},
+};
+
+} // namespace
+
+const char *riscv_reloc_name(uint32_t type) {
+  for (const auto &r : kRiscvRelocs)
+    if (r.type == type)
+      return r.name;
+  return "R_RISCV_<unknown>";
+}
+
+const char *elf_machine_name(uint16_t machine) {
+  for (const auto &m : kMachines)
+    if (m.machine == machine)
+      return m.name;
+  return "unknown machine";
+}
+
+bool Section::executable() const {
+  return (flags & SHF_EXECINSTR) && (flags & SHF_ALLOC) && type == SHT_PROGBITS;
+}
+bool Section::has_file_bytes() const { return type != SHT_NOBITS; }
+
+bool ElfImage::is_relocatable() const { return type_ == ET_REL; }
+
+const char *ElfImage::type_name() const {
+  switch (type_) {
+  case ET_REL: return "REL";
+  case ET_EXEC: return "EXEC";
+  case ET_DYN: return "DYN";
+  default: return "OTHER";
+  }
+}
+
+Expected<ElfImage> ElfImage::load(const std::string &path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return make_error(path, std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int saved = errno;
+    ::close(fd);
+    return make_error(path, S_ISDIR(st.st_mode) ? "is a directory, not an ELF file"
+                                                : (saved ? std::strerror(saved)
+                                                         : "not a regular file"));
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      ::close(fd);
+      return make_error(path, n < 0 ? std::strerror(errno) : "file shrank while reading");
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return from_bytes(path, std::move(bytes));
+}
+
+Expected<ElfImage> ElfImage::from_bytes(std::string name, std::vector<uint8_t> bytes) {
+  ElfImage img;
+  img.path_ = std::move(name);
+  img.image_ = std::move(bytes);
+  RVT_TRY(img.parse());
+  return img;
+}
+
+// Checks the identification by hand first so that every wrong-kind input gets
+// a precise message, then lets libelf parse and checks every table it gives
+// against the file size before anything is read.
+Status ElfImage::parse() {
+  const auto &b = image_;
+  if (b.empty())
+    return error("empty file");
+  if (b.size() < EI_NIDENT || std::memcmp(b.data(), ELFMAG, SELFMAG) != 0)
+    return error("not an ELF file (bad magic)");
+  if (b[EI_CLASS] != ELFCLASS64 && b[EI_CLASS] != ELFCLASS32)
+    return error("bad ELF class " + std::to_string(b[EI_CLASS]));
+  is64_ = b[EI_CLASS] == ELFCLASS64;
+  if (b[EI_DATA] == ELFDATA2MSB)
+    return error("big-endian ELF: RISC-V images are little-endian");
+  if (b[EI_DATA] != ELFDATA2LSB)
+    return error("bad ELF data encoding " + std::to_string(b[EI_DATA]));
+  const size_t ehdr_size = is64_ ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+  if (b.size() < ehdr_size)
+    return error("truncated ELF header (" + std::to_string(b.size()) + " of " +
+                 std::to_string(ehdr_size) + " bytes)");
+  if (!libelf_ready())
+    return error("libelf: " + libelf_message());
+
+  ElfHandle h;
+  h.elf = elf_memory(reinterpret_cast<char *>(image_.data()), image_.size());
+  if (!h.elf || elf_kind(h.elf) != ELF_K_ELF)
+    return error("not an ELF file: " + libelf_message());
+  GElf_Ehdr eh;
+  if (!gelf_getehdr(h.elf, &eh))
+    return error("bad ELF header: " + libelf_message());
+  if (eh.e_machine != EM_RISCV)
+    return error(std::string("not a RISC-V ELF (machine ") +
+                 std::to_string(eh.e_machine) + ": " + elf_machine_name(eh.e_machine) + ")");
+  type_ = eh.e_type;
+  if (type_ != ET_REL && type_ != ET_EXEC && type_ != ET_DYN)
+    return error("unsupported ELF type " + std::to_string(type_));
+
+  const uint64_t fsize = image_.size();
+  if (eh.e_phnum && (eh.e_phoff > fsize ||
+                     uint64_t(eh.e_phnum) * eh.e_phentsize > fsize - eh.e_phoff))
+    return error("program headers past the end of the file (e_phoff " +
+                 hex(eh.e_phoff) + ")");
+  size_t shnum = 0, shstrndx = 0;
+  if (elf_getshdrnum(h.elf, &shnum) != 0)
+    return error("bad section header count: " + libelf_message());
+  if (shnum == 0)
+    return error("no section headers");
+  const uint64_t shentsize = is64_ ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+  if (eh.e_shentsize != shentsize)
+    return error("bad e_shentsize " + std::to_string(eh.e_shentsize));
+  if (eh.e_shoff > fsize || shnum > (fsize - eh.e_shoff) / shentsize)
+    return error("section headers past the end of the file (e_shoff " +
+                 hex(eh.e_shoff) + ", " + std::to_string(shnum) + " sections)");
+  if (elf_getshdrstrndx(h.elf, &shstrndx) != 0 || shstrndx >= shnum)
+    return error("section name string table index out of range");
+
+  sections_.resize(shnum);
+  for (size_t i = 0; i < shnum; ++i) {
+    Elf_Scn *scn = elf_getscn(h.elf, i);
+    GElf_Shdr sh;
+    if (!scn || !gelf_getshdr(scn, &sh))
+      return error("section " + std::to_string(i) + ": bad header: " + libelf_message());
+    Section &s = sections_[i];
+    s.index = i;
+    s.type = sh.sh_type;
+    s.flags = sh.sh_flags;
+    s.addr = sh.sh_addr;
+    s.offset = sh.sh_offset;
+    s.size = sh.sh_size;
+    s.addralign = sh.sh_addralign;
+    s.entsize = sh.sh_entsize;
+    s.link = sh.sh_link;
+    s.info = sh.sh_info;
+    if (i == 0)
+      continue;
+    const char *nm = elf_strptr(h.elf, shstrndx, sh.sh_name);
+    if (!nm)
+      return error("section " + std::to_string(i) + ": name offset " + hex(sh.sh_name) +
+                   " past the section name table");
+    s.name = nm;
+    if (s.has_file_bytes() && (s.offset > fsize || s.size > fsize - s.offset))
+      return error("section " + s.name + " [" + std::to_string(i) +
+                   "] extends past the end of the file");
+    if ((s.type == SHT_SYMTAB || s.type == SHT_DYNSYM || s.type == SHT_RELA ||
+         s.type == SHT_REL || s.type == SHT_SYMTAB_SHNDX) && (s.link == 0 || s.link >= shnum))
+      return error("section " + s.name + ": sh_link " + std::to_string(s.link) +
+                   " out of range");
+    if ((s.type == SHT_RELA || s.type == SHT_REL) && (s.flags & SHF_INFO_LINK) &&
+        s.info >= shnum)
+      return error("section " + s.name + ": sh_info " + std::to_string(s.info) +
+                   " out of range");
+  }
+  // Overlapping contents mean a corrupt or hostile file: refuse rather than
+  // guess which section owns the bytes.
+  std::vector<const Section *> laid;
+  for (const auto &s : sections_)
+    if (s.index && s.has_file_bytes() && s.size)
+      laid.push_back(&s);
+  std::sort(laid.begin(), laid.end(),
+            [](const Section *a, const Section *c) { return a->offset < c->offset; });
+  for (size_t i = 1; i < laid.size(); ++i)
+    if (laid[i]->offset < laid[i - 1]->offset + laid[i - 1]->size)
+      return error("sections " + laid[i - 1]->name + " and " + laid[i]->name +
+                   " overlap in the file");
+
+  // Symbols: the static table when present (vmlinux, objects), else dynamic.
+  const Section *symtab = nullptr;
+  for (const auto &s : sections_)
+    if (s.type == SHT_SYMTAB)
+      symtab = &s;
+  if (!symtab)
+    for (const auto &s : sections_)
+      if (s.type == SHT_DYNSYM)
+        symtab = &s;
+  if (symtab) {
+    Elf_Scn *scn = elf_getscn(h.elf, symtab->index);
+    Elf_Data *data = elf_getdata(scn, nullptr);
+    if (!data && symtab->size)
+      return error("section " + symtab->name + ": unreadable: " + libelf_message());
+    Elf_Data *xdata = nullptr;
+    for (const auto &s : sections_)
+      if (s.type == SHT_SYMTAB_SHNDX && s.link == symtab->index)
+        xdata = elf_getdata(elf_getscn(h.elf, s.index), nullptr);
+    const uint64_t entsz = is64_ ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+    const size_t count = data ? data->d_size / entsz : 0;
+    symbols_.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      GElf_Sym sym;
+      Elf32_Word xndx = 0;
+      if (!gelf_getsymshndx(data, xdata, static_cast<int>(i), &sym, &xndx))
+        return error_at(symtab->index, i * entsz, "bad symbol " + std::to_string(i));
+      Symbol out;
+      out.index = i;
+      const char *nm = elf_strptr(h.elf, symtab->link, sym.st_name);
+      if (!nm)
+        return error_at(symtab->index, i * entsz,
+                        "symbol " + std::to_string(i) + ": name offset " +
+                            hex(sym.st_name) + " past the string table");
+      out.name = nm;
+      out.value = sym.st_value;
+      out.size = sym.st_size;
+      out.type = GELF_ST_TYPE(sym.st_info);
+      out.bind = GELF_ST_BIND(sym.st_info);
+      out.shndx = sym.st_shndx == SHN_XINDEX ? xndx : sym.st_shndx;
+      if (sym.st_shndx == SHN_XINDEX && (!xdata || xndx >= shnum))
+        return error_at(symtab->index, i * entsz,
+                        "symbol " + out.name + ": extended section index out of range");
+      if (out.shndx >= shnum && out.shndx < SHN_LORESERVE)
+        return error_at(symtab->index, i * entsz,
+                        "symbol " + out.name + ": section index " +
+                            std::to_string(out.shndx) + " out of range");
+      symbols_.push_back(std::move(out));
+    }
+  }
+
+  for (const auto &s : sections_) {
+    if (s.type != SHT_RELA)
+      continue;
+    if (s.info >= shnum)
+      return error("section " + s.name + ": sh_info " + std::to_string(s.info) +
+                   " out of range");
+    Elf_Data *data = elf_getdata(elf_getscn(h.elf, s.index), nullptr);
+    if (!data && s.size)
+      return error("section " + s.name + ": unreadable: " + libelf_message());
+    const uint64_t entsz = is64_ ? sizeof(Elf64_Rela) : sizeof(Elf32_Rela);
+    RelaSection rs;
+    rs.index = s.index;
+    rs.target = s.info;
+    rs.symtab = s.link;
+    const size_t count = data ? data->d_size / entsz : 0;
+    const size_t nsyms = sections_[s.link].type == SHT_SYMTAB ||
+                                 sections_[s.link].type == SHT_DYNSYM
+                             ? sections_[s.link].size /
+                                   (is64_ ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym))
+                             : 0;
+    rs.entries.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      GElf_Rela r;
+      if (!gelf_getrela(data, static_cast<int>(i), &r))
+        return error_at(s.index, i * entsz, "bad relocation " + std::to_string(i));
+      Rela out;
+      out.offset = r.r_offset;
+      out.type = is64_ ? GELF_R_TYPE(r.r_info) : ELF32_R_TYPE(r.r_info);
+      out.sym = is64_ ? GELF_R_SYM(r.r_info) : ELF32_R_SYM(r.r_info);
+      out.addend = r.r_addend;
+      if (out.sym >= nsyms && out.sym != 0)
+        return error_at(s.index, i * entsz,
+                        "relocation " + std::to_string(i) + ": symbol index " +
+                            std::to_string(out.sym) + " out of range");
+      rs.entries.push_back(out);
+    }
+    relas_.push_back(std::move(rs));
+  }
+  return Status::ok();
+}
+
+Error ElfImage::error_at(size_t section, uint64_t offset, std::string what) const {
+  const std::string name = section < sections_.size() ? sections_[section].name
+                                                      : "section " + std::to_string(section);
+  return make_error(path_, name, offset, std::move(what));
+}
+
+const Section *ElfImage::find_section(std::string_view name) const {
+  for (const auto &s : sections_)
+    if (s.index && s.name == name)
+      return &s;
+  return nullptr;
+}
+
+const Section *ElfImage::section_at_addr(uint64_t a) const {
+  for (const auto &s : sections_)
+    if (s.index && (s.flags & SHF_ALLOC) && s.has_file_bytes() && s.contains_addr(a))
+      return &s;
+  return nullptr;
+}
+
+const Symbol *ElfImage::find_symbol(std::string_view name) const {
+  for (const auto &s : symbols_)
+    if (s.name == name && s.shndx != SHN_UNDEF)
+      return &s;
+  return nullptr;
+}
+
+Expected<std::span<const uint8_t>> ElfImage::read(size_t section, uint64_t offset,
+                                                  uint64_t length) const {
+  if (section >= sections_.size())
+    return error("section index " + std::to_string(section) + " out of range");
+  const Section &s = sections_[section];
+  if (!s.has_file_bytes())
+    return error_at(section, offset, "section has no file contents");
+  if (offset > s.size || length > s.size - offset)
+    return error_at(section, offset,
+                    "read of " + std::to_string(length) + " bytes past the section end");
+  if (auto it = content_edits_.find(section); it != content_edits_.end())
+    return std::span<const uint8_t>(it->second.data() + offset, length);
+  return std::span<const uint8_t>(image_.data() + s.offset + offset, length);
+}
+
+Expected<std::span<const uint8_t>> ElfImage::read_original(size_t section, uint64_t offset,
+                                                           uint64_t length) const {
+  auto checked = read(section, offset, length);
+  RVT_TRY(checked);
+  return std::span<const uint8_t>(image_.data() + sections_[section].offset + offset, length);
+}
+
+Expected<uint64_t> ElfImage::read_word(size_t section, uint64_t offset) const {
+  auto bytes = read(section, offset, word_size());
+  RVT_TRY(bytes);
+  uint64_t v = 0;
+  for (unsigned i = 0; i < word_size(); ++i)
+    v |= uint64_t((*bytes)[i]) << (8 * i);
+  return v;
+}
+
+Status ElfImage::write_bytes(size_t section, uint64_t offset,
+                             std::span<const uint8_t> bytes) {
+  auto check = read(section, offset, bytes.size());
+  RVT_TRY(check);
+  auto it = content_edits_.find(section);
+  if (it == content_edits_.end()) {
+    const Section &s = sections_[section];
+    it = content_edits_
+             .emplace(section, std::vector<uint8_t>(image_.begin() + s.offset,
+                                                    image_.begin() + s.offset + s.size))
+             .first;
+  }
+  std::copy(bytes.begin(), bytes.end(), it->second.begin() + offset);
+  return Status::ok();
+}
+
+Status ElfImage::write_word(size_t section, uint64_t offset, uint64_t value) {
+  uint8_t buf[8];
+  for (unsigned i = 0; i < 8; ++i)
+    buf[i] = uint8_t(value >> (8 * i));
+  return write_bytes(section, offset, std::span<const uint8_t>(buf, word_size()));
+}
+
+void ElfImage::set_rela_addend(size_t rela_list_index, size_t entry, int64_t addend) {
+  relas_.at(rela_list_index).entries.at(entry).addend = addend;
+  addend_edits_[{rela_list_index, entry}] = addend;
+}
+
+void ElfImage::raise_addralign(size_t section, uint64_t align) {
+  if (sections_.at(section).addralign < align) {
+    sections_[section].addralign = align;
+    addralign_edits_[section] = align;
+  }
+}
+
+size_t ElfImage::add_section(NewSection section) {
+  new_sections_.push_back(std::move(section));
+  return sections_.size() + new_sections_.size() - 1;
+}
+
+bool ElfImage::modified() const {
+  return !content_edits_.empty() || !addralign_edits_.empty() || !addend_edits_.empty() ||
+         !new_sections_.empty();
+}
+
+namespace {
+Status write_all(int fd, const uint8_t *p, size_t n, const std::string &name) {
+  while (n) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return make_error(name, std::string("write failed: ") + std::strerror(errno));
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::ok();
+}
+} // namespace
+
+Status ElfImage::write_to_fd(int fd, const std::string &name) const {
+  RVT_TRY(write_all(fd, image_.data(), image_.size(), name));
+  if (!modified())
+    return Status::ok();
+  if (!libelf_ready())
+    return make_error(name, "libelf: " + libelf_message());
+  // Buffers handed to libelf for new data; declared before the handle so they
+  // outlive elf_end.
+  std::vector<char> names;
+  std::vector<std::vector<uint8_t>> payloads;
+  ElfHandle h;
+  h.elf = elf_begin(fd, ELF_C_RDWR, nullptr);
+  if (!h.elf)
+    return make_error(name, "libelf: " + libelf_message());
+  auto fail = [&](const std::string &what) {
+    return make_error(name, what + ": " + libelf_message());
+  };
+  // Keep every offset as it is unless sections are added: the rewrite changes
+  // bytes in place, so the file layout must not move.
+  const bool keep_layout = new_sections_.empty();
+  if (keep_layout)
+    elf_flagelf(h.elf, ELF_C_SET, ELF_F_LAYOUT);
+
+  for (const auto &[index, bytes] : content_edits_) {
+    Elf_Scn *scn = elf_getscn(h.elf, index);
+    Elf_Data *data = scn ? elf_getdata(scn, nullptr) : nullptr;
+    if (!data || data->d_size != bytes.size() || data->d_buf == nullptr)
+      return fail("section " + sections_[index].name + ": cannot update contents");
+    std::memcpy(data->d_buf, bytes.data(), bytes.size());
+    elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
+  }
+  for (const auto &[index, align] : addralign_edits_) {
+    Elf_Scn *scn = elf_getscn(h.elf, index);
+    GElf_Shdr sh;
+    if (!scn || !gelf_getshdr(scn, &sh))
+      return fail("section " + sections_[index].name);
+    sh.sh_addralign = align;
+    if (!gelf_update_shdr(scn, &sh))
+      return fail("section " + sections_[index].name + ": cannot update header");
+    elf_flagshdr(scn, ELF_C_SET, ELF_F_DIRTY);
+  }
+  for (const auto &[key, addend] : addend_edits_) {
+    const RelaSection &rs = relas_[key.first];
+    Elf_Scn *scn = elf_getscn(h.elf, rs.index);
+    Elf_Data *data = scn ? elf_getdata(scn, nullptr) : nullptr;
+    GElf_Rela r;
+    if (!data || !gelf_getrela(data, static_cast<int>(key.second), &r))
+      return fail("section " + sections_[rs.index].name + ": cannot read relocation");
+    r.r_addend = addend;
+    if (!gelf_update_rela(data, static_cast<int>(key.second), &r))
+      return fail("section " + sections_[rs.index].name + ": cannot update relocation");
+    elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
+  }
+  if (!new_sections_.empty()) {
+    // New sections need names: extend the section name table.
+    size_t shstrndx = 0;
+    if (elf_getshdrstrndx(h.elf, &shstrndx) != 0)
+      return fail("section name table");
+    Elf_Scn *strscn = elf_getscn(h.elf, shstrndx);
+    Elf_Data *strdata = strscn ? elf_getdata(strscn, nullptr) : nullptr;
+    if (!strdata)
+      return fail("section name table");
+    names.assign(static_cast<const char *>(strdata->d_buf),
+                 static_cast<const char *>(strdata->d_buf) + strdata->d_size);
+    std::vector<size_t> name_offsets;
+    for (const auto &ns : new_sections_) {
+      name_offsets.push_back(names.size());
+      names.insert(names.end(), ns.name.begin(), ns.name.end());
+      names.push_back('\0');
+    }
+    strdata->d_buf = names.data();
+    strdata->d_size = names.size();
+    elf_flagdata(strdata, ELF_C_SET, ELF_F_DIRTY);
+    for (size_t i = 0; i < new_sections_.size(); ++i) {
+      const NewSection &ns = new_sections_[i];
+      Elf_Scn *scn = elf_newscn(h.elf);
+      if (!scn)
+        return fail("cannot add section " + ns.name);
+      GElf_Shdr sh{};
+      sh.sh_name = name_offsets[i];
+      sh.sh_type = ns.type;
+      sh.sh_flags = ns.flags;
+      sh.sh_addralign = ns.addralign;
+      sh.sh_entsize = ns.entsize;
+      sh.sh_link = ns.link;
+      sh.sh_info = ns.info;
+      Elf_Data *data = elf_newdata(scn);
+      if (!data)
+        return fail("cannot add data to " + ns.name);
+      if (ns.type == SHT_RELA) {
+        std::vector<uint8_t> raw(ns.relas.size() *
+                                 (is64_ ? sizeof(Elf64_Rela) : sizeof(Elf32_Rela)));
+        payloads.push_back(std::move(raw));
+        data->d_buf = payloads.back().data();
+        data->d_size = payloads.back().size();
+        data->d_type = ELF_T_RELA;
+        data->d_align = is64_ ? 8 : 4;
+        for (size_t k = 0; k < ns.relas.size(); ++k) {
+          GElf_Rela r{};
+          r.r_offset = ns.relas[k].offset;
+          r.r_info = is64_ ? GELF_R_INFO(ns.relas[k].sym, ns.relas[k].type)
+                           : ELF32_R_INFO(ns.relas[k].sym, ns.relas[k].type);
+          r.r_addend = ns.relas[k].addend;
+          if (!gelf_update_rela(data, static_cast<int>(k), &r))
+            return fail("cannot fill " + ns.name);
+        }
+      } else {
+        payloads.push_back(ns.bytes);
+        data->d_buf = payloads.back().data();
+        data->d_size = payloads.back().size();
+        data->d_type = ELF_T_BYTE;
+        data->d_align = ns.addralign;
+      }
+      if (!gelf_update_shdr(scn, &sh))
+        return fail("cannot set header of " + ns.name);
+    }
+  }
+  if (elf_update(h.elf, ELF_C_WRITE) < 0)
+    return fail("cannot write");
+  return Status::ok();
+}
+
+} // namespace rvtramp

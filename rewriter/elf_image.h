@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The ELF model: a bounds-checked view of a RISC-V ELF file built with
+// elfutils libelf, plus the edits a rewrite makes (section contents,
+// relocation addends, section alignment, new sections), written back through
+// libelf. This header does not expose libelf; elf_image.cpp is the only file that
+// includes <libelf.h>.
+#pragma once
+
+#include "diag.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rvtramp {
+
+struct Section {
+  size_t index = 0;
+  std::string name;
+  uint32_t type = 0;
+  uint64_t flags = 0;
+  uint64_t addr = 0;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  uint64_t addralign = 0;
+  uint64_t entsize = 0;
+  uint32_t link = 0;
+  uint32_t info = 0;
+
+  bool executable() const;
+  bool has_file_bytes() const; // not SHT_NOBITS
+  bool contains_addr(uint64_t a) const { return a >= addr && a - addr < size; }
+};
+
+struct Symbol {
+  size_t index = 0;
+  std::string name;
+  uint64_t value = 0;
+  uint64_t size = 0;
+  uint8_t type = 0;    // STT_*
+  uint8_t bind = 0;    // STB_*
+  uint32_t shndx = 0;  // real section index (SHN_XINDEX resolved)
+};
+
+struct Rela {
+  uint64_t offset = 0;
+  uint32_t type = 0;
+  uint32_t sym = 0;
+  int64_t addend = 0;
+};
+
+// One SHT_RELA section: which section it patches and its entries.
+struct RelaSection {
+  size_t index = 0;   // the SHT_RELA section itself
+  size_t target = 0;  // sh_info: the section its entries apply to (0: dynamic)
+  size_t symtab = 0;  // sh_link
+  std::vector<Rela> entries;
+};
+
+// A section the rewrite adds (ET_REL only: --emit-mcount-loc).
+struct NewSection {
+  std::string name;
+  uint32_t type = 0;
+  uint64_t flags = 0;
+  uint64_t addralign = 1;
+  uint64_t entsize = 0;
+  uint32_t link = 0; // section index
+  uint32_t info = 0; // section index
+  std::vector<uint8_t> bytes;        // SHT_PROGBITS contents
+  std::vector<Rela> relas;           // SHT_RELA entries
+};
+
+const char *riscv_reloc_name(uint32_t type);
+const char *elf_machine_name(uint16_t machine);
+
+class ElfImage {
+public:
+  // Reads and validates the whole file; every later read is bounds-checked
+  // against what was validated here.
+  static Expected<ElfImage> load(const std::string &path);
+  static Expected<ElfImage> from_bytes(std::string name, std::vector<uint8_t> bytes);
+
+  ElfImage(ElfImage &&) = default;
+  ElfImage &operator=(ElfImage &&) = default;
+
+  const std::string &path() const { return path_; }
+  uint16_t type() const { return type_; }       // ET_*
+  bool is64() const { return is64_; }
+  unsigned word_size() const { return is64_ ? 8 : 4; }
+  bool is_relocatable() const; // ET_REL
+  const char *type_name() const;
+  uint64_t file_size() const { return image_.size(); }
+
+  const std::vector<Section> &sections() const { return sections_; }
+  const Section &section(size_t index) const { return sections_.at(index); }
+  const Section *find_section(std::string_view name) const;
+  // The section whose [addr, addr+size) holds a (allocated, with file bytes).
+  const Section *section_at_addr(uint64_t a) const;
+  const std::vector<Symbol> &symbols() const { return symbols_; }
+  const Symbol *find_symbol(std::string_view name) const;
+  const std::vector<RelaSection> &relas() const { return relas_; }
+
+  // Bounds-checked section contents, with the edits made so far.
+  Expected<std::span<const uint8_t>> read(size_t section, uint64_t offset,
+                                          uint64_t length) const;
+  Expected<uint64_t> read_word(size_t section, uint64_t offset) const;
+  // The same section bytes as they were in the file, before any edit.
+  Expected<std::span<const uint8_t>> read_original(size_t section, uint64_t offset,
+                                                   uint64_t length) const;
+  // The original (unedited) file bytes.
+  std::span<const uint8_t> original_bytes() const { return image_; }
+
+  // Edits. Each is bounds-checked and remembered for write().
+  Status write_bytes(size_t section, uint64_t offset, std::span<const uint8_t> bytes);
+  Status write_word(size_t section, uint64_t offset, uint64_t value);
+  void set_rela_addend(size_t rela_list_index, size_t entry, int64_t addend);
+  void raise_addralign(size_t section, uint64_t align);
+  size_t add_section(NewSection section); // returns the new section index
+  bool modified() const;
+  const std::vector<NewSection> &new_sections() const { return new_sections_; }
+
+  // Writes the edited image to fd through libelf. The file at fd must be
+  // empty; it receives the original bytes first, then libelf applies edits.
+  Status write_to_fd(int fd, const std::string &display_name) const;
+
+  Error error(std::string what) const { return make_error(path_, std::move(what)); }
+  Error error_at(size_t section, uint64_t offset, std::string what) const;
+
+private:
+  ElfImage() = default;
+  Status parse();
+
+  std::string path_;
+  std::vector<uint8_t> image_;
+  uint16_t type_ = 0;
+  bool is64_ = true;
+  std::vector<Section> sections_;
+  std::vector<Symbol> symbols_;
+  std::vector<RelaSection> relas_;
+
+  // Edits, keyed by section index.
+  std::map<size_t, std::vector<uint8_t>> content_edits_;
+  std::map<size_t, uint64_t> addralign_edits_;
+  std::map<std::pair<size_t, size_t>, int64_t> addend_edits_;
+  std::vector<NewSection> new_sections_;
+};
+
+} // namespace rvtramp

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "pipeline.h"
+
+#include "output_file.h"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace rvtramp {
+namespace {
+
+constexpr Pass kSurvey[] = {
+    {"locate", run_locate, "sites come first: everything else is about them"},
+    {"analyze", run_analyze, "hazards need the sites and their functions"},
+    {"plan", run_plan, "decide each site from its room, alignment and hazards"},
+};
+constexpr Pass kRewrite[] = {
+    {"locate", run_locate, "sites come first: everything else is about them"},
+    {"analyze", run_analyze, "hazards need the sites and their functions"},
+    {"plan", run_plan, "decide each site from its room, alignment and hazards"},
+    {"rewrite", run_rewrite, "write layouts only where the plan said so"},
+    {"emit", run_emit, "tables must follow the trampolines that now exist"},
+    {"verify", run_verify, "catch a bad layout before anything reaches the disk"},
+};
+
+} // namespace
+
+std::span<const Pass> survey_passes() { return kSurvey; }
+std::span<const Pass> rewrite_passes() { return kRewrite; }
+
+Status run_passes(Context &ctx, std::span<const Pass> passes) {
+  for (const Pass &p : passes) {
+    ScopedTimer t(ctx.timers, p.name);
+    RVT_TRY(p.run(ctx));
+  }
+  return Status::ok();
+}
+
+Expected<Context> survey_file(const std::string &path, const Options &options) {
+  std::vector<PassTime> timers;
+  Expected<ElfImage> img = [&] {
+    ScopedTimer t(timers, "load");
+    return ElfImage::load(path);
+  }();
+  RVT_TRY(img);
+  Context ctx(img.take());
+  ctx.options = options;
+  ctx.timers = std::move(timers);
+  RVT_TRY(run_passes(ctx, survey_passes()));
+  return ctx;
+}
+
+Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
+  std::vector<PassTime> timers;
+  if (!req.in_place) {
+    struct stat a {}, b {};
+    if (req.output == req.input ||
+        (stat(req.input.c_str(), &a) == 0 && stat(req.output.c_str(), &b) == 0 &&
+         a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+      return make_error(req.output, "output is the input; use --in-place to rewrite it");
+  }
+  Expected<ElfImage> img = [&] {
+    ScopedTimer t(timers, "load");
+    return ElfImage::load(req.input);
+  }();
+  RVT_TRY(img);
+  struct stat st {};
+  const mode_t mode = stat(req.input.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
+
+  RewriteOutcome out{Context(img.take()), {}};
+  Context &ctx = out.ctx;
+  ctx.options = req.options;
+  ctx.timers = std::move(timers);
+  RVT_TRY(run_passes(ctx, rewrite_passes()));
+
+  {
+    ScopedTimer t(ctx.timers, "write");
+    auto file = AtomicFile::create(req.output, mode);
+    RVT_TRY(file);
+    RVT_TRY(ctx.image.write_to_fd(file->fd(), req.output));
+    // Reload what was written and check it against the input before it
+    // replaces anything.
+    auto written = ElfImage::load(file->temp_path());
+    if (!written)
+      return make_error(req.output, "written file does not load back: " + written.error().what);
+    Context check(written.take());
+    RVT_TRY(run_locate(check));
+    out.verify = verify_image(check, &ctx);
+    if (!out.verify.ok())
+      return make_error(req.output, "verification failed, nothing written: " +
+                                        out.verify.problems.front());
+    out.output_size = check.image.file_size();
+    RVT_TRY(file->commit());
+  }
+  out.input_size = ctx.image.file_size();
+  for (const Site &s : ctx.sites) {
+    if (s.decision == Decision::Rewrite) {
+      ++out.rewritten;
+      out.fixups += s.fixup;
+      ++(riscv::layout_for(s.tramp_address()) == riscv::Layout::A8 ? out.a8 : out.a4);
+    } else if (s.reason == SkipReason::AlreadyRewritten) {
+      ++out.already;
+    } else {
+      ++out.skipped;
+    }
+  }
+  return out;
+}
+
+} // namespace rvtramp

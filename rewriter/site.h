@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// One mcount / patchable-function-entry site and what the plan decided for it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rvtramp {
+
+enum class SiteSource : uint8_t {
+  McountLoc = 1 << 0,                // vmlinux __mcount_loc table (absolute)
+  PatchableFunctionEntries = 1 << 1, // objects/modules: relocations
+  McountCall = 1 << 2,               // legacy -pg: call _mcount
+};
+const char *source_name(SiteSource s);
+
+// What the bytes at the site look like before the rewrite.
+enum class SiteState : uint8_t { Nops, Disabled, Enabled, Other };
+const char *site_state_name(SiteState s);
+
+// Where a table points at this site, so emit can move the pointer to P.
+struct TableRef {
+  size_t table_section = 0;   // section holding the pointer (absolute tables)
+  uint64_t entry_offset = 0;  // offset of the pointer inside it
+  // Relocatable tables: the RELA entry whose addend is the pointer.
+  bool via_rela = false;
+  size_t rela_list = 0;       // index into ElfImage::relas()
+  size_t rela_entry = 0;
+  // vmlinux built relocatable: an R_RISCV_RELATIVE holding the same value.
+  bool has_relative = false;
+  size_t relative_list = 0;
+  size_t relative_entry = 0;
+};
+
+enum class Decision : uint8_t { Undecided, Rewrite, Skip };
+
+enum class SkipReason : uint8_t {
+  None,
+  RoomTooSmall,
+  NotNops,
+  BranchIntoRegion,
+  ForeignRelocation,
+  NotExecutable,
+  AlreadyRewritten,
+  LinkerRelaxation,
+  NotAnEntry,   // -pg call sites: a call, not reserved nops
+};
+const char *skip_reason_key(SkipReason r); // stable machine key ("room", ...)
+
+struct Site {
+  size_t section = 0;       // executable section holding the site
+  uint64_t offset = 0;      // S, section-relative
+  uint64_t address = 0;     // sh_addr + S
+  std::string function;     // owning symbol, empty if none
+  uint64_t function_offset = 0;
+  uint32_t room = 0;        // bytes of nop/c.nop from S
+  SiteState state = SiteState::Other;
+  uint8_t sources = 0;      // SiteSource bits
+  std::vector<TableRef> refs;
+
+  // Analyze: hazards that forbid touching the region.
+  bool relax_section = false;       // its section carries R_RISCV_RELAX/ALIGN
+  std::string foreign_reloc;        // a relocation inside the region, if any
+  uint64_t branch_into = 0;         // a branch target inside the region, if any
+  std::string branch_from;          // symbol+off of that branch
+
+  // Plan.
+  Decision decision = Decision::Undecided;
+  SkipReason reason = SkipReason::None;
+  std::string reason_detail;  // human text, e.g. "room 8 < 24"
+  uint64_t tramp_offset = 0;  // P, section-relative (when rewritten)
+  bool fixup = false;         // P = S + 2
+  uint32_t region_size = 0;   // bytes of [S, ...) the rewrite owns
+
+  uint64_t tramp_address() const { return address + (tramp_offset - offset); }
+  unsigned align() const { return unsigned(address & 7); }
+};
+
+} // namespace rvtramp

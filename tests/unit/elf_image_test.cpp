@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The ELF model on real objects from the cross assembler, and on the bad
+// inputs every rvtramp command must refuse with a one-line error.
+#include "context.h"
+#include "cross_tools.h"
+#include "elf_image.h"
+#include "passes.h"
+
+#include <elf.h>
+#include <gtest/gtest.h>
+
+using namespace rvtramp;
+
+namespace {
+
+#define REQUIRE_CROSS_TOOLS()                                                                      \
+  if (auto why = test::cross_tools_missing())                                                      \
+    GTEST_SKIP() << "skipped: " << *why;
+
+const char *kTwoFunctions = R"(
+  .option rvc
+  .text
+  .globl f
+  .type f, @function
+  .p2align 2
+f:
+  .rept 13
+  c.nop
+  .endr
+  ret
+  .size f, .-f
+  .globl g
+  .type g, @function
+g:
+  .rept 13
+  c.nop
+  .endr
+  ret
+  .size g, .-g
+  .section __patchable_function_entries,"awo",@progbits,f
+  .p2align 3
+  .dword f
+  .dword g
+)";
+
+Expected<ElfImage> from(std::vector<uint8_t> bytes) {
+  return ElfImage::from_bytes("t.o", std::move(bytes));
+}
+
+TEST(ElfImage, ParsesAssemblerObject) {
+  REQUIRE_CROSS_TOOLS();
+  auto img = ElfImage::load(test::assemble_object(kTwoFunctions));
+  ASSERT_TRUE(img) << img.error().message();
+  EXPECT_TRUE(img->is_relocatable());
+  EXPECT_TRUE(img->is64());
+  const Section *text = img->find_section(".text");
+  ASSERT_NE(text, nullptr);
+  EXPECT_TRUE(text->executable());
+  const Symbol *f = img->find_symbol("f"), *g = img->find_symbol("g");
+  ASSERT_NE(f, nullptr);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->value, f->value + f->size);
+  EXPECT_GE(text->size, g->value + g->size); // as may pad the section end
+  EXPECT_LT(text->size - (g->value + g->size), 4u);
+  EXPECT_GE(f->size, 26u + 2);
+  bool found = false;
+  for (const auto &rs : img->relas())
+    if (img->section(rs.target).name == "__patchable_function_entries") {
+      found = true;
+      ASSERT_EQ(rs.entries.size(), 2u);
+      EXPECT_EQ(rs.entries[0].type, uint32_t(R_RISCV_64));
+      EXPECT_STREQ(riscv_reloc_name(rs.entries[1].type), "R_RISCV_64");
+    }
+  EXPECT_TRUE(found);
+}
+
+TEST(ElfImage, LocatesPatchableEntries) {
+  REQUIRE_CROSS_TOOLS();
+  auto img = ElfImage::load(test::assemble_object(kTwoFunctions));
+  ASSERT_TRUE(img);
+  Context ctx(img.take());
+  ASSERT_TRUE(run_locate(ctx));
+  ASSERT_EQ(ctx.sites.size(), 2u);
+  EXPECT_EQ(ctx.sites[0].function, "f");
+  EXPECT_EQ(ctx.sites[1].function, "g");
+  EXPECT_EQ(ctx.sites[1].offset, ctx.image.find_symbol("g")->value);
+  EXPECT_EQ(ctx.sites[0].room, 26u);
+  EXPECT_EQ(ctx.sites[0].state, SiteState::Nops);
+}
+
+TEST(ElfImage, EditsAreBoundsChecked) {
+  REQUIRE_CROSS_TOOLS();
+  auto img = ElfImage::load(test::assemble_object(kTwoFunctions));
+  ASSERT_TRUE(img);
+  const size_t text = img->find_section(".text")->index;
+  const uint8_t four[4] = {1, 2, 3, 4};
+  EXPECT_TRUE(img->write_bytes(text, 0, four));
+  EXPECT_FALSE(img->write_bytes(text, img->section(text).size - 2, four));
+  EXPECT_FALSE(img->read(text, 1, img->section(text).size));
+  auto edited = img->read(text, 0, 4);
+  ASSERT_TRUE(edited);
+  EXPECT_EQ((*edited)[3], 4);
+  auto original = img->read_original(text, 0, 2);
+  ASSERT_TRUE(original);
+  EXPECT_EQ((*original)[0], 0x01); // c.nop low byte
+  EXPECT_EQ((*original)[1], 0x00);
+}
+
+TEST(ElfImage, RejectsBadInput) {
+  EXPECT_EQ(from({}).error().what, "empty file");
+  EXPECT_NE(from({'n', 'o', 't', 'e', 'l', 'f'}).error().what.find("not an ELF"), std::string::npos);
+  std::vector<uint8_t> hdr(16, 0);
+  hdr[0] = 0x7f; hdr[1] = 'E'; hdr[2] = 'L'; hdr[3] = 'F';
+  hdr[EI_CLASS] = ELFCLASS64;
+  hdr[EI_DATA] = ELFDATA2MSB;
+  EXPECT_NE(from(hdr).error().what.find("big-endian"), std::string::npos);
+  hdr[EI_DATA] = ELFDATA2LSB;
+  EXPECT_NE(from(hdr).error().what.find("truncated ELF header"), std::string::npos);
+}
+
+TEST(ElfImage, RejectsTruncationsAndWrongMachine) {
+  REQUIRE_CROSS_TOOLS();
+  const auto bytes = test::read_file(test::assemble_object(kTwoFunctions));
+  // Every prefix shorter than the file must fail cleanly (never crash).
+  for (size_t n = 0; n < bytes.size(); n += 7) {
+    auto img = from(std::vector<uint8_t>(bytes.begin(), bytes.begin() + n));
+    EXPECT_FALSE(img) << "prefix " << n << " accepted";
+  }
+  auto wrong = bytes;
+  wrong[18] = EM_X86_64;
+  wrong[19] = 0;
+  auto img = from(wrong);
+  ASSERT_FALSE(img);
+  EXPECT_NE(img.error().what.find("not a RISC-V ELF"), std::string::npos) << img.error().what;
+  EXPECT_EQ(img.error().message().rfind("t.o: ", 0), 0u);
+}
+
+} // namespace
