@@ -330,8 +330,9 @@ Status ElfImage::parse() {
         return error_at(s.index, i * entsz, "bad relocation " + std::to_string(i));
       Rela out;
       out.offset = r.r_offset;
-      out.type = is64_ ? GELF_R_TYPE(r.r_info) : ELF32_R_TYPE(r.r_info);
-      out.sym = is64_ ? GELF_R_SYM(r.r_info) : ELF32_R_SYM(r.r_info);
+      // gelf hands out r_info in the 64-bit form for both classes.
+      out.type = static_cast<uint32_t>(GELF_R_TYPE(r.r_info));
+      out.sym = static_cast<uint32_t>(GELF_R_SYM(r.r_info));
       out.addend = r.r_addend;
       if (out.sym >= nsyms && out.sym != 0)
         return error_at(s.index, i * entsz,
@@ -562,8 +563,7 @@ Status ElfImage::write_to_fd(int fd, const std::string &name) const {
         for (size_t k = 0; k < ns.relas.size(); ++k) {
           GElf_Rela r{};
           r.r_offset = ns.relas[k].offset;
-          r.r_info = is64_ ? GELF_R_INFO(ns.relas[k].sym, ns.relas[k].type)
-                           : ELF32_R_INFO(ns.relas[k].sym, ns.relas[k].type);
+          r.r_info = GELF_R_INFO(ns.relas[k].sym, ns.relas[k].type);
           r.r_addend = ns.relas[k].addend;
           if (!gelf_update_rela(data, static_cast<int>(k), &r))
             return fail("cannot fill " + ns.name);
