@@ -51,7 +51,7 @@ sym() {
 
 # Fixtures, by kind.
 OBJECTS="pfe4_rvc.o pfe4_norvc.o pfe12_rvc.o pfe12_norvc.o pfe13_rvc.o pfe13_norvc.o
-	pfe13_rvc_relax.o pg_rvc.o pfe13_rv32c.o pfe13_rv32.o"
+	pfe13_rvc_nopad.o pfe13_rvc_relax.o pg_rvc.o pfe13_rv32c.o pfe13_rv32.o"
 MODULES="mod13.ko"
 IMAGES="vmlinux13 vmlinux4 vmlinux13_initdata vmlinux13_rv32 prog toggle"
 ALL_FIXTURES="$OBJECTS $MODULES $IMAGES"

@@ -56,6 +56,18 @@ if [ -e "$T/m1.o" ] && [ -e "$T/m2.o" ]; then
 	fi
 fi
 
+# --- an object whose .text had sh_addralign 2 (no forced padding): the
+# rewrite must raise it to 8, or the layouts land at the wrong P mod 8
+if "$RVTRAMP" rewrite "$FIXTURES/pfe13_rvc_nopad.o" -o "$T/nopad.o" -q 2>"$T/err"; then
+	if $LD $KB -e s_f00 -T "$LDS" "$T/pad4.o" "$T/nopad.o" -o "$T/nopad" 2>"$T/err"; then
+		image_ok "ld of a rewritten align-2 object behind 4 bytes" "$T/nopad"
+	else
+		fail "ld of the rewritten pfe13_rvc_nopad.o: $(head -3 "$T/err")"
+	fi
+else
+	fail "rewrite pfe13_rvc_nopad.o: $(head -2 "$T/err")"
+fi
+
 # --- module-like ET_REL
 ko="$FIXTURES/mod13.ko"
 if "$RVTRAMP" rewrite "$ko" -o "$T/mod.ko" -q 2>"$T/err"; then

@@ -59,7 +59,7 @@ $res"
 	fi
 }
 
-for f in pfe4_rvc.o pfe4_norvc.o pfe12_rvc.o pfe12_norvc.o pfe13_rvc.o pfe13_norvc.o mod13.ko; do
+for f in pfe4_rvc.o pfe4_norvc.o pfe12_rvc.o pfe12_norvc.o pfe13_rvc.o pfe13_norvc.o pfe13_rvc_nopad.o mod13.ko; do
 	for st in disabled enabled; do
 		rw "$FIXTURES/$f" "$T/$f.$st" --state "$st" &&
 			check "$f --state $st" "$FIXTURES/$f" "$T/$f.$st" "$st" 0
