@@ -57,8 +57,10 @@ void add_sites_command(CLI::App &app, CommandResult &result) {
       result.exit_code = report_error(ctx.error());
       return;
     }
+    // Symbol names are bytes from the file, not necessarily UTF-8: replace
+    // invalid sequences (U+FFFD) instead of letting json::dump throw.
     if (args->format == "json")
-      std::cout << sites_json(*ctx).dump(1) << "\n";
+      std::cout << sites_json(*ctx).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else
       print_sites_text(*ctx, std::cout);
     if (args->time_passes)
@@ -71,6 +73,7 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
     std::string input, output, dest, state = "disabled", report;
     bool in_place = false, strict = false, quiet = false, allow_relax = false,
          emit_mcount_loc = false, time_passes = false;
+    std::optional<uint32_t> reserved;
   };
   auto args = std::make_shared<Args>();
   CLI::App *cmd = app.add_subcommand("rewrite", "Rewrite reserved nops into inline trampolines");
@@ -89,6 +92,9 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
                 "rewrite sections with linker relaxation (only if nothing links them again)");
   cmd->add_flag("--emit-mcount-loc", args->emit_mcount_loc,
                 "for -pg objects: create __mcount_loc as recordmcount does");
+  cmd->add_option("--reserved", args->reserved,
+                  "bytes reserved per site (default: the most common nop run)")
+      ->check(CLI::Range(2, 64));
   cmd->add_flag("--time-passes", args->time_passes, "print a timer per pass on stderr");
   cmd->callback([args, &result] {
     if (args->output.empty() && !args->in_place) {
@@ -99,6 +105,7 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
     RewriteRequest req;
     req.input = args->input;
     req.in_place = args->in_place;
+    req.strict = args->strict;
     req.output = args->in_place ? args->input : args->output;
     if (!args->dest.empty())
       req.options.dest = args->dest;
@@ -106,6 +113,7 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
                                                  : riscv::ToggleState::Disabled;
     req.options.allow_relax = args->allow_relax;
     req.options.emit_mcount_loc = args->emit_mcount_loc;
+    req.options.reserved = args->reserved;
     auto outcome = rewrite_file(req);
     if (!outcome) {
       result.exit_code = report_error(outcome.error());
@@ -113,7 +121,7 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
     }
     if (!args->report.empty()) {
       std::ofstream rep(args->report);
-      rep << plan_json(outcome->ctx).dump(1) << "\n";
+      rep << plan_json(outcome->ctx).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       if (!rep) {
         result.exit_code = report_error(make_error(args->report, "cannot write report"));
         return;
@@ -122,9 +130,10 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
     if (!args->quiet) {
       const long long growth =
           static_cast<long long>(outcome->output_size) - static_cast<long long>(outcome->input_size);
-      std::printf("REWRITE %s: %zu sites, %zu rewritten (%zu A8, %zu A4), %zu fixups, "
+      std::printf("%s %s: %zu sites, %zu rewritten (%zu A8, %zu A4), %zu fixups, "
                   "%zu skipped, %zu already, %+lld bytes\n",
-                  base_name(req.output).c_str(), outcome->ctx.sites.size(), outcome->rewritten,
+                  outcome->written ? "REWRITE" : "PLAN", base_name(req.output).c_str(),
+                  outcome->ctx.sites.size(), outcome->rewritten,
                   outcome->a8, outcome->a4, outcome->fixups, outcome->skipped, outcome->already,
                   growth);
       std::map<std::string, size_t> reasons;
@@ -138,7 +147,7 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
       print_timers(outcome->ctx.timers, std::cerr);
     if (args->strict && outcome->skipped) {
       std::cerr << "rvtramp: error: " << args->input << ": " << outcome->skipped
-                << " sites skipped (--strict)\n";
+                << " sites skipped (--strict): nothing written\n";
       result.exit_code = kExitCheckFailed;
     }
   });
