@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "pipeline.h"
+#include "report.h"
 #include "site_listing.h"
 
 #include <CLI/CLI.hpp>
@@ -120,8 +121,26 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
       return;
     }
     if (!args->report.empty()) {
+      Report report = build_report(outcome->ctx);
+      report.rewrite = {{"input", req.input},
+                        {"output", req.output},
+                        {"input_size", outcome->input_size},
+                        {"output_size", outcome->output_size},
+                        {"rewritten", outcome->rewritten},
+                        {"A8", outcome->a8},
+                        {"A4", outcome->a4},
+                        {"fixups", outcome->fixups},
+                        {"skipped", outcome->skipped},
+                        {"already", outcome->already},
+                        {"verify", {{"entries", outcome->verify.entries},
+                                    {"disabled", outcome->verify.disabled},
+                                    {"enabled", outcome->verify.enabled},
+                                    {"untouched", outcome->verify.untouched},
+                                    {"compared_bytes", outcome->verify.compared_bytes},
+                                    {"ok", outcome->verify.ok()}}}};
       std::ofstream rep(args->report);
-      rep << plan_json(outcome->ctx).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      rep << report_json(report).dump(1, ' ', false, nlohmann::json::error_handler_t::replace)
+          << "\n";
       if (!rep) {
         result.exit_code = report_error(make_error(args->report, "cannot write report"));
         return;

@@ -20,6 +20,7 @@ int main(int argc, char **argv) {
   add_sites_command(app, result);
   add_rewrite_command(app, result);
   add_verify_command(app, result);
+  add_report_command(app, result);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// `rvtramp report FILE`: size and alignment figures, the four-layout
+// code-size model, an optional comparison with a baseline build, and a
+// budget check for build systems (--max-overhead, exit 1).
+#include "commands.h"
+
+#include "pipeline.h"
+#include "report.h"
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace rvtramp {
+
+void add_report_command(CLI::App &app, CommandResult &result) {
+  struct Args {
+    std::string file, format = "text", output, baseline, budget_layout = "seed26";
+    double max_overhead = -1;
+    size_t top = 10;
+    bool time_passes = false, no_sites = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App *cmd = app.add_subcommand(
+      "report", "Size and alignment report, four-layout code-size model, budget check");
+  cmd->add_option("FILE", args->file, "vmlinux, module (.ko) or object (.o)")->required();
+  cmd->add_option("--format", args->format, "text, json, csv (one row per site) or html")
+      ->check(CLI::IsMember({"text", "json", "csv", "html"}));
+  cmd->add_option("-o,--output", args->output, "write the report to OUT instead of stdout");
+  cmd->add_option("--baseline", args->baseline,
+                  "compare with OTHER (an older build: OTHER -> FILE growth)");
+  cmd->add_option("--max-overhead", args->max_overhead,
+                  "exit 1 when the budget layout's overhead exceeds PCT % of the text "
+                  "without any ftrace reservation")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--budget-layout", args->budget_layout,
+                  "layout --max-overhead checks: stock, call_ops, seed24, seed26 (default)")
+      ->check(CLI::IsMember({"stock", "call_ops", "seed24", "seed26"}));
+  cmd->add_option("--top", args->top, "symbols listed by growth with --baseline (default 10)");
+  cmd->add_flag("--no-sites", args->no_sites, "json: leave out the per-site list");
+  cmd->add_flag("--time-passes", args->time_passes, "print a timer per pass on stderr");
+  cmd->callback([args, &result] {
+    auto ctx = survey_file(args->file);
+    if (!ctx) {
+      result.exit_code = report_error(ctx.error());
+      return;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    Report rep = build_report(*ctx);
+    std::optional<Report> base;
+    std::optional<Comparison> cmp;
+    if (!args->baseline.empty()) {
+      auto other = survey_file(args->baseline);
+      if (!other) {
+        result.exit_code = report_error(other.error());
+        return;
+      }
+      base.emplace(build_report(*other));
+      cmp.emplace(compare_reports(*base, rep, args->top));
+    }
+    std::optional<Budget> budget;
+    if (args->max_overhead >= 0)
+      budget = check_budget(rep, args->budget_layout, args->max_overhead);
+    rep.timers.push_back(
+        {"report", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+
+    std::ostringstream out;
+    const Comparison *c = cmp ? &*cmp : nullptr;
+    const Budget *b = budget ? &*budget : nullptr;
+    if (args->format == "json")
+      out << report_json(rep, c, b, !args->no_sites).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    else if (args->format == "csv")
+      print_report_csv(rep, out);
+    else if (args->format == "html")
+      print_report_html(rep, c, b, out);
+    else
+      print_report_text(rep, c, b, out);
+
+    if (args->output.empty()) {
+      std::cout << out.str();
+      std::cout.flush();
+    } else {
+      std::ofstream f(args->output, std::ios::binary | std::ios::trunc);
+      f << out.str();
+      f.close();
+      if (!f) {
+        result.exit_code = report_error(make_error(args->output, "cannot write the report"));
+        return;
+      }
+    }
+    if (args->time_passes) {
+      double total = 0;
+      char line[128];
+      for (const auto &t : rep.timers) {
+        std::snprintf(line, sizeof line, "%10.3f ms  %s\n", t.seconds * 1e3, t.name.c_str());
+        std::cerr << line;
+        total += t.seconds;
+      }
+      std::snprintf(line, sizeof line, "%10.3f ms  total\n", total * 1e3);
+      std::cerr << line;
+    }
+    if (budget && budget->exceeded) {
+      char line[512];
+      std::snprintf(line, sizeof line,
+                    "rvtramp: budget: %s: %s overhead %.2f%% of text (%llu bytes) exceeds "
+                    "--max-overhead %g%%\n",
+                    args->file.c_str(), budget->layout.c_str(), budget->overhead_pct,
+                    static_cast<unsigned long long>(budget->overhead), budget->limit_pct);
+      std::cerr << line;
+      result.exit_code = kExitCheckFailed;
+    }
+  });
+}
+
+} // namespace rvtramp

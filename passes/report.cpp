@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The report model: counts, histograms, the plan by outcome, and the
+// code-size model of four ftrace layouts (see report.h and
+// docs/report-schema.md for the model in words).
+#include "report.h"
+
+#include "site_listing.h"
+
+#include <algorithm>
+#include <elf.h>
+#include <unordered_map>
+
+namespace rvtramp {
+namespace {
+
+constexpr SiteSource kSources[] = {SiteSource::McountLoc, SiteSource::PatchableFunctionEntries,
+                                   SiteSource::McountCall};
+
+std::string sources_of(const Site &s) {
+  std::string out;
+  for (SiteSource src : kSources)
+    if (s.sources & uint8_t(src))
+      out += (out.empty() ? "" : ",") + std::string(source_name(src));
+  return out;
+}
+
+uint64_t align_up(uint64_t v, uint64_t a) { return a <= 1 ? v : (v + a - 1) / a * a; }
+
+// e_flags & EF_RISCV_RVC, read from the ELF header (the model has no field).
+bool image_rvc(const ElfImage &img) {
+  const auto b = img.original_bytes();
+  const size_t at = img.is64() ? 0x30 : 0x24;
+  if (b.size() < at + 4)
+    return false;
+  const uint32_t flags = uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 |
+                         uint32_t(b[at + 3]) << 24;
+  return flags & 0x1; // EF_RISCV_RVC
+}
+
+bool cnop_at(const ElfImage &img, size_t section, uint64_t offset) {
+  auto b = img.read(section, offset, 2);
+  return b && ((*b)[0] | (*b)[1] << 8) == riscv::kCNop;
+}
+
+bool function_at(const Context &ctx, size_t section, uint64_t address) {
+  const auto &funcs = ctx.functions_by_section[section];
+  auto it = std::lower_bound(funcs.begin(), funcs.end(), address,
+                             [](const auto &e, uint64_t a) { return e.first < a; });
+  for (; it != funcs.end() && it->first == address; ++it)
+    if (ctx.image.symbols()[it->second].type == STT_FUNC)
+      return true;
+  return false;
+}
+
+// Where a site's reservation starts: P - 2 for a rewritten fixup site.
+uint64_t reservation_start(const Context &ctx, const Site &s) {
+  if ((s.state == SiteState::Disabled || s.state == SiteState::Enabled) && s.offset >= 2 &&
+      cnop_at(ctx.image, s.section, s.offset - 2) &&
+      function_at(ctx, s.section, s.address - 2))
+    return s.address - 2;
+  return s.address;
+}
+
+struct Chunk {
+  uint64_t start = 0, size = 0;
+  uint64_t reserved = 0;
+  bool function = false, traced = false;
+};
+
+// Modeled size of one section's chunks with layout m (nullptr: no ftrace).
+uint64_t model_section(const std::vector<Chunk> &chunks, uint64_t sec_addr,
+                       const LayoutModel *m) {
+  uint64_t cursor = sec_addr;
+  for (const Chunk &c : chunks) {
+    const uint64_t body = c.size - c.reserved;
+    if (!m) {
+      cursor += body;
+      continue;
+    }
+    if (c.traced) {
+      const uint64_t entry = align_up(cursor + m->before_entry, m->entry_align);
+      cursor = entry + m->at_entry + body;
+    } else if (c.function && m->align_all) {
+      cursor = align_up(cursor, m->entry_align) + body;
+    } else {
+      cursor += body;
+    }
+  }
+  return cursor - sec_addr;
+}
+
+} // namespace
+
+const std::vector<LayoutModel> &layout_models() {
+  static const std::vector<LayoutModel> models = {
+      {"stock", "stock 6.12 (8 B)", 0, 8, 1, false,
+       "-fpatchable-function-entry=4 (RVC) or =2: 8 B of nops at each traced entry, no alignment"},
+      {"call_ops", "CALL_OPS 6.16 (16 B)", 8, 8, 8, true,
+       "=8,4: 8 B ops literal before the entry + auipc/jalr at it; every function 8-aligned "
+       "(-falign-functions=8), literal 8-aligned"},
+      {"seed24", "seed 24 B (align 4)", 0, 24, 4, true,
+       "24 B trampoline at each traced entry; entries must be 4-aligned (-falign-functions=4)"},
+      {"seed26", "seed 26 B (fixups)", 0, 26, 1, false,
+       "=13 (RVC): 26 B at each traced entry, a 2-aligned entry takes the c.nop first; "
+       "no alignment needed"},
+  };
+  return models;
+}
+
+const LayoutModel *find_layout_model(const std::string &key) {
+  for (const LayoutModel &m : layout_models())
+    if (key == m.key)
+      return &m;
+  return nullptr;
+}
+
+size_t Report::skipped_total() const {
+  size_t n = 0;
+  for (const auto &[k, v] : skipped)
+    n += v;
+  return n;
+}
+
+const LayoutCost *Report::layout(const std::string &key) const {
+  for (const LayoutCost &c : layouts)
+    if (key == c.model->key)
+      return &c;
+  return nullptr;
+}
+
+uint64_t site_reservation(const Context &ctx, const Site &s) {
+  if (s.state == SiteState::Nops)
+    return s.room;
+  if (s.state == SiteState::Disabled || s.state == SiteState::Enabled) {
+    uint64_t bytes = riscv::kTrampolineSize;
+    if (reservation_start(ctx, s) != s.address)
+      bytes += 2;
+    else if (s.offset + riscv::kTrampolineSize + 2 <= ctx.image.section(s.section).size &&
+             cnop_at(ctx.image, s.section, s.offset + riscv::kTrampolineSize))
+      bytes += 2;
+    return bytes;
+  }
+  return 0; // -pg call or not nops: nothing reserved
+}
+
+Report build_report(const Context &ctx) {
+  const ElfImage &img = ctx.image;
+  Report r;
+  r.file = img.path();
+  r.elf_type = img.type_name();
+  r.elf_class = img.is64() ? 64 : 32;
+  r.rvc = image_rvc(img);
+  r.file_size = img.file_size();
+  r.timers = ctx.timers;
+  r.dest = ctx.dest;
+  r.dest_origin = ctx.dest_origin;
+  r.null_table_entries = ctx.null_table_entries;
+
+  const auto &secs = img.sections();
+  for (const Section &s : secs) {
+    if (s.index == 0)
+      continue;
+    SectionInfo si;
+    si.name = s.name;
+    si.addr = s.addr;
+    si.size = s.size;
+    si.flags = s.flags;
+    si.type = s.type;
+    si.exec = s.executable() && s.has_file_bytes();
+    si.alloc = (s.flags & SHF_ALLOC) != 0;
+    if (si.exec)
+      r.exec_text += s.size;
+    if (si.alloc)
+      r.alloc_size += s.size;
+    r.sections.push_back(std::move(si));
+  }
+
+  // Functions per executable section: (address, extent) of distinct entries.
+  struct Func {
+    uint64_t addr = 0, size = 0;
+    bool has_site = false;
+  };
+  std::vector<std::vector<Func>> funcs(secs.size());
+  for (const Symbol &sym : img.symbols()) {
+    if (sym.shndx == 0 || sym.shndx >= secs.size())
+      continue;
+    const Section &sec = secs[sym.shndx];
+    if ((sym.type == STT_FUNC || sym.type == STT_OBJECT) && !sym.name.empty() && sym.size)
+      r.symbols.push_back({sym.name, sec.name, sym.value, sym.size, sym.type == STT_FUNC});
+    if (sym.type != STT_FUNC || !sec.executable())
+      continue;
+    ++r.function_symbols;
+    funcs[sym.shndx].push_back({sym.value, sym.size, false});
+  }
+  // Sites per section, sorted by address (ctx.sites is sorted by address).
+  std::vector<std::vector<const Site *>> sites_in(secs.size());
+  for (const Site &s : ctx.sites)
+    sites_in[s.section].push_back(&s);
+
+  for (size_t si = 0; si < secs.size(); ++si) {
+    auto &fv = funcs[si];
+    std::sort(fv.begin(), fv.end(), [](const Func &a, const Func &b) {
+      return a.addr != b.addr ? a.addr < b.addr : a.size > b.size;
+    });
+    // Merge aliases: keep the largest extent per address.
+    fv.erase(std::unique(fv.begin(), fv.end(),
+                         [](const Func &a, const Func &b) { return a.addr == b.addr; }),
+             fv.end());
+    const Section &sec = secs[si];
+    const auto &sv = sites_in[si];
+    std::vector<uint64_t> ends(fv.size());
+    for (size_t i = 0; i < fv.size(); ++i) {
+      Func &f = fv[i];
+      uint64_t end = f.size ? f.addr + f.size
+                            : (i + 1 < fv.size() ? fv[i + 1].addr : sec.addr + sec.size);
+      ends[i] = std::max(end, f.addr + 1);
+      auto it = std::lower_bound(sv.begin(), sv.end(), f.addr,
+                                 [](const Site *s, uint64_t a) { return s->address < a; });
+      f.has_site = it != sv.end() && (*it)->address < ends[i];
+      ++r.function_mod8[f.addr & 7];
+      ++(f.has_site ? r.functions_with_site : r.functions_without_site);
+    }
+    r.functions += fv.size();
+    // Sites outside every function (extents rarely overlap: look a few back).
+    for (const Site *s : sv) {
+      size_t i = size_t(std::upper_bound(fv.begin(), fv.end(), s->address,
+                                         [](uint64_t a, const Func &f) { return a < f.addr; }) -
+                        fv.begin());
+      bool inside = false;
+      for (int back = 0; i > 0 && back < 8 && !inside; ++back)
+        inside = s->address < ends[--i];
+      r.sites_without_function += !inside;
+    }
+  }
+
+  // Sites: sources, state, histograms, plan, rows.
+  r.sites = ctx.sites.size();
+  r.rows.reserve(ctx.sites.size());
+  for (const Site &s : ctx.sites) {
+    for (SiteSource src : kSources)
+      if (s.sources & uint8_t(src))
+        ++r.sites_by_source[source_name(src)];
+    ++r.sites_by_state[site_state_name(s.state)];
+    ++r.site_mod8[s.address & 7];
+    ++r.room[s.room];
+    r.reserved_now += site_reservation(ctx, s);
+
+    SiteRow row;
+    row.address = s.address;
+    row.section = secs[s.section].name;
+    row.offset = s.offset;
+    row.function = s.function;
+    row.function_offset = s.function_offset;
+    row.room = s.room;
+    row.align = s.align();
+    row.source = sources_of(s);
+    row.state = site_state_name(s.state);
+    if (s.decision == Decision::Rewrite) {
+      const uint64_t p = s.tramp_address();
+      const riscv::Layout l = riscv::layout_for(p);
+      ++(l == riscv::Layout::A8 ? r.rewrite_a8 : r.rewrite_a4);
+      r.fixup_before += s.fixup;
+      if (!s.fixup && s.room > riscv::kTrampolineSize)
+        ++r.nops_after;
+      row.decision = s.fixup ? "fixup" : "rewrite";
+      row.layout = riscv::layout_name(l);
+      row.trampoline = p;
+    } else {
+      // Undecided (no plan ran) counts as a skip with reason "none".
+      const char *key = s.decision == Decision::Skip ? skip_reason_key(s.reason) : "unplanned";
+      ++r.skipped[key];
+      row.decision = "skip";
+      row.reason = key;
+      row.reason_detail = s.reason_detail;
+    }
+    r.rows.push_back(std::move(row));
+  }
+
+  // Code size: cut every executable section into chunks at function entries
+  // and at sites, then lay the chunks out again with each model.
+  std::vector<std::pair<uint64_t, std::vector<Chunk>>> sections_chunks;
+  for (size_t si = 0; si < secs.size(); ++si) {
+    const Section &sec = secs[si];
+    if (!sec.executable() || !sec.has_file_bytes() || sec.size == 0)
+      continue;
+    const uint64_t lo = sec.addr, hi = sec.addr + sec.size;
+    // (start, function?, site reservation)
+    std::vector<Chunk> starts;
+    starts.push_back({lo, 0, 0, false, false});
+    for (const Func &f : funcs[si])
+      if (f.addr >= lo && f.addr < hi)
+        starts.push_back({f.addr, 0, 0, true, false});
+    for (const Site *s : sites_in[si]) {
+      Chunk c;
+      c.start = reservation_start(ctx, *s);
+      c.reserved = site_reservation(ctx, *s);
+      c.traced = true;
+      starts.push_back(c);
+    }
+    std::sort(starts.begin(), starts.end(),
+              [](const Chunk &a, const Chunk &b) { return a.start < b.start; });
+    std::vector<Chunk> chunks;
+    for (const Chunk &c : starts) {
+      if (!chunks.empty() && chunks.back().start == c.start) {
+        Chunk &m = chunks.back();
+        m.function |= c.function;
+        m.traced |= c.traced;
+        m.reserved += c.reserved;
+        continue;
+      }
+      chunks.push_back(c);
+    }
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      const uint64_t end = i + 1 < chunks.size() ? chunks[i + 1].start : hi;
+      chunks[i].size = end - chunks[i].start;
+      // A reservation never exceeds its chunk (room scans stop at 64 bytes
+      // and may run into the next function's nops).
+      chunks[i].reserved = std::min(chunks[i].reserved, chunks[i].size);
+    }
+    sections_chunks.emplace_back(lo, std::move(chunks));
+  }
+  uint64_t reserved_chunks = 0;
+  for (const auto &[lo, chunks] : sections_chunks) {
+    r.base_text += model_section(chunks, lo, nullptr);
+    for (const Chunk &c : chunks)
+      reserved_chunks += c.reserved;
+  }
+  r.reserved_now = std::min(r.reserved_now, reserved_chunks);
+  for (const LayoutModel &m : layout_models()) {
+    LayoutCost c;
+    c.model = &m;
+    c.traced = 0;
+    for (const auto &[lo, chunks] : sections_chunks) {
+      c.text += model_section(chunks, lo, &m);
+      for (const Chunk &ch : chunks)
+        c.traced += ch.traced;
+    }
+    c.reserved = c.traced * (m.before_entry + m.at_entry);
+    c.overhead = c.text - r.base_text;
+    c.padding = c.overhead - c.reserved;
+    c.vs_now = int64_t(c.text) - int64_t(r.exec_text);
+    c.overhead_pct = r.base_text ? 100.0 * double(c.overhead) / double(r.base_text) : 0;
+    r.layouts.push_back(c);
+  }
+  return r;
+}
+
+Comparison compare_reports(const Report &o, const Report &n, size_t top_n) {
+  Comparison c;
+  c.old_file = o.file;
+  c.new_file = n.file;
+  auto both = [](const char *name, uint64_t a, uint64_t b) {
+    SizeDelta d;
+    d.name = name;
+    d.old_size = a;
+    d.new_size = b;
+    d.in_old = d.in_new = true;
+    return d;
+  };
+  c.exec_text = both("exec text", o.exec_text, n.exec_text);
+  c.alloc = both("alloc image", o.alloc_size, n.alloc_size);
+  c.file = both("file", o.file_size, n.file_size);
+  c.sites = both("sites", o.sites, n.sites);
+  c.functions = both("functions", o.functions, n.functions);
+
+  // Sections by name, in the new image's order, then old-only ones.
+  std::map<std::string, size_t> old_index;
+  for (size_t i = 0; i < o.sections.size(); ++i)
+    old_index.emplace(o.sections[i].name, i);
+  std::map<std::string, bool> seen;
+  for (const SectionInfo &s : n.sections) {
+    if (seen[s.name])
+      continue;
+    seen[s.name] = true;
+    SizeDelta d;
+    d.name = s.name;
+    d.new_size = s.size;
+    d.in_new = true;
+    if (auto it = old_index.find(s.name); it != old_index.end()) {
+      d.old_size = o.sections[it->second].size;
+      d.in_old = true;
+    }
+    c.sections.push_back(d);
+  }
+  for (const SectionInfo &s : o.sections)
+    if (!seen[s.name]) {
+      seen[s.name] = true;
+      SizeDelta d;
+      d.name = s.name;
+      d.old_size = s.size;
+      d.in_old = true;
+      c.sections.push_back(d);
+    }
+
+  // Symbols by name; the k-th symbol of a name in address order matches the
+  // k-th in the other image (static functions share names across files).
+  auto group = [](const Report &r) {
+    std::unordered_map<std::string, std::vector<const SymbolSize *>> g;
+    for (const SymbolSize &s : r.symbols)
+      g[s.name].push_back(&s);
+    for (auto &[k, v] : g)
+      std::stable_sort(v.begin(), v.end(), [](const SymbolSize *a, const SymbolSize *b) {
+        return a->address < b->address;
+      });
+    return g;
+  };
+  const auto og = group(o), ng = group(n);
+  std::vector<SizeDelta> all;
+  for (const auto &[name, nv] : ng) {
+    auto it = og.find(name);
+    const size_t ocount = it == og.end() ? 0 : it->second.size();
+    for (size_t k = 0; k < nv.size(); ++k) {
+      SizeDelta d;
+      d.name = name;
+      d.new_size = nv[k]->size;
+      d.in_new = true;
+      if (k < ocount) {
+        d.old_size = it->second[k]->size;
+        d.in_old = true;
+        ++c.matched;
+        c.symbol_growth += d.delta();
+      } else {
+        ++c.only_new;
+      }
+      all.push_back(d);
+    }
+    if (ocount > nv.size())
+      c.only_old += ocount - nv.size();
+  }
+  for (const auto &[name, ov] : og)
+    if (!ng.count(name))
+      c.only_old += ov.size();
+  std::sort(all.begin(), all.end(), [](const SizeDelta &a, const SizeDelta &b) {
+    return a.delta() != b.delta() ? a.delta() > b.delta() : a.name < b.name;
+  });
+  for (size_t i = 0; i < all.size() && c.top.size() < top_n; ++i)
+    if (all[i].in_old && all[i].delta() > 0)
+      c.top.push_back(all[i]);
+  return c;
+}
+
+std::optional<Budget> check_budget(const Report &r, const std::string &layout, double limit) {
+  const LayoutCost *c = r.layout(layout);
+  if (!c)
+    return std::nullopt;
+  Budget b;
+  b.layout = layout;
+  b.limit_pct = limit;
+  b.overhead = c->overhead;
+  b.overhead_pct = c->overhead_pct;
+  b.exceeded = c->overhead_pct > limit;
+  return b;
+}
+
+} // namespace rvtramp
