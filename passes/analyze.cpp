@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Hazards that forbid touching a site's region: a branch from its function
 // into the middle of the region (a Capstone sweep of the function), any
-// relocation inside the region other than the site's own, and linker
-// relaxation in its section (the linker would move code after the rewrite).
+// relocation inside the region other than the site's own, linker relaxation
+// in its section (the linker would move code after the rewrite), and any
+// kernel table that points into the region (alternatives, static keys,
+// exception fixups: their nops may sit right after the reserved ones).
+// Also settles how many bytes the compiler reserved per site.
 #include "passes.h"
 
 #include <algorithm>
@@ -28,6 +31,82 @@ uint64_t function_end(const ElfImage &img, const std::vector<std::pair<uint64_t,
   return end;
 }
 
+// Kernel tables of self-relative 32-bit pointers into text (linked images).
+struct SpecialTable {
+  const char *section;
+  uint32_t entry_size;
+  uint32_t pointer_fields[2]; // offsets of s32 fields relative to themselves
+  uint32_t field_count;
+};
+constexpr SpecialTable kSpecialTables[] = {
+    {".alternative", 16, {0, 0}, 1},   // struct alt_entry: old_offset
+    {"__jump_table", 16, {0, 4}, 2},   // struct jump_entry: code, target (64-bit)
+    {"__ex_table", 12, {0, 4}, 2},     // struct exception_table_entry: insn, fixup
+};
+constexpr const char *kSiteTables[] = {"__mcount_loc", "__patchable_function_entries"};
+
+struct Reference {
+  uint64_t offset;   // inside the referenced section
+  bool at_entry_ok;  // a plain reference to S (a call, a symbol) is fine
+  const char *from;  // section name, for the reason text
+};
+
+// Most common nop run among reserved-nop sites; ties go to the smaller.
+uint32_t reserved_mode(const std::vector<Site> &sites) {
+  std::unordered_map<uint32_t, size_t> count;
+  for (const Site &s : sites)
+    if (s.state == SiteState::Nops && !(s.sources & uint8_t(SiteSource::McountCall)))
+      ++count[s.room];
+  uint32_t best = 0;
+  size_t best_n = 0;
+  for (auto [room, n] : count)
+    if (n > best_n || (n == best_n && room < best)) {
+      best = room;
+      best_n = n;
+    }
+  return best;
+}
+
+void collect_references(const ElfImage &img, std::vector<std::vector<Reference>> &refs) {
+  if (img.is_relocatable()) {
+    for (const RelaSection &rs : img.relas()) {
+      if (rs.target == 0)
+        continue;
+      const std::string &into = img.section(rs.target).name;
+      if (std::any_of(std::begin(kSiteTables), std::end(kSiteTables),
+                      [&](const char *t) { return into == t; }))
+        continue;
+      for (const Rela &r : rs.entries) {
+        if (r.sym == 0 || r.sym >= img.symbols().size())
+          continue;
+        const Symbol &sym = img.symbols()[r.sym];
+        if (sym.shndx == 0 || sym.shndx >= img.sections().size() ||
+            !img.section(sym.shndx).executable())
+          continue;
+        const uint64_t target = sym.value + uint64_t(r.addend) - img.section(sym.shndx).addr;
+        refs[sym.shndx].push_back({target, true, img.section(rs.index).name.c_str()});
+      }
+    }
+    return;
+  }
+  for (const SpecialTable &t : kSpecialTables) {
+    const Section *sec = img.find_section(t.section);
+    if (!sec || !sec->has_file_bytes())
+      continue;
+    for (uint64_t e = 0; e + t.entry_size <= sec->size; e += t.entry_size)
+      for (uint32_t f = 0; f < t.field_count; ++f) {
+        auto b = img.read(sec->index, e + t.pointer_fields[f], 4);
+        if (!b)
+          continue;
+        const int32_t rel = int32_t(uint32_t((*b)[0]) | uint32_t((*b)[1]) << 8 |
+                                    uint32_t((*b)[2]) << 16 | uint32_t((*b)[3]) << 24);
+        const uint64_t target = sec->addr + e + t.pointer_fields[f] + uint64_t(int64_t(rel));
+        if (const Section *into = img.section_at_addr(target); into && into->executable())
+          refs[into->index].push_back({target - into->addr, false, t.section});
+      }
+  }
+}
+
 } // namespace
 
 Status run_analyze(Context &ctx) {
@@ -46,6 +125,18 @@ Status run_analyze(Context &ctx) {
   }
   for (auto &v : relocs)
     std::sort(v.begin(), v.end(), [](const Rela *a, const Rela *b) { return a->offset < b->offset; });
+
+  if (ctx.options.reserved) {
+    ctx.reserved_room = *ctx.options.reserved;
+    ctx.reserved_origin = "--reserved";
+  } else {
+    ctx.reserved_room = reserved_mode(ctx.sites);
+    ctx.reserved_origin = "most common nop run";
+  }
+  std::vector<std::vector<Reference>> refs(img.sections().size());
+  collect_references(img, refs);
+  for (auto &v : refs)
+    std::sort(v.begin(), v.end(), [](const Reference &a, const Reference &b) { return a.offset < b.offset; });
 
   // Branch targets per function, swept once even when it has several sites.
   std::unordered_map<uint64_t, std::vector<uint64_t>> targets_of_function;
@@ -70,6 +161,16 @@ Status run_analyze(Context &ctx) {
         continue;
       s.foreign_reloc = std::string(riscv_reloc_name(r.type)) + " at +" +
                         std::to_string(r.offset - s.offset);
+      break;
+    }
+
+    const auto &rf = refs[s.section];
+    for (auto r = std::lower_bound(rf.begin(), rf.end(), lo,
+                                   [](const Reference &x, uint64_t off) { return x.offset < off; });
+         r != rf.end() && r->offset < hi; ++r) {
+      if (r->at_entry_ok && r->offset == lo)
+        continue;
+      s.referenced_by = std::string(r->from) + " at +" + std::to_string(r->offset - lo);
       break;
     }
 

@@ -4,6 +4,7 @@
 // reason. Also resolves the destination literal.
 #include "passes.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace rvtramp {
@@ -75,15 +76,17 @@ Status run_plan(Context &ctx) {
       skip(s, SkipReason::NotNops, "not nops");
       continue;
     }
-    if (s.room < need) {
+    // Nops past the reservation belong to the body (ALTERNATIVE, static key).
+    const uint32_t usable = ctx.reserved_room ? std::min(s.room, ctx.reserved_room) : s.room;
+    if (usable < need) {
       // Nops that run into the section end: the region cannot fit at all.
-      if (s.offset + s.room == sec.size)
+      if (s.offset + s.room == sec.size && s.room < need)
         return img.error_at(s.section, s.offset,
                             "site " + (s.function.empty() ? hex(s.address)
                                                           : s.function + "+" + hex(s.function_offset)) +
                                 ": the trampoline would straddle the end of " + sec.name);
       skip(s, SkipReason::RoomTooSmall,
-           "room " + std::to_string(s.room) + " < " + std::to_string(need));
+           "room " + std::to_string(usable) + " < " + std::to_string(need));
       continue;
     }
     if (s.relax_section && !ctx.options.allow_relax) {
@@ -93,6 +96,10 @@ Status run_plan(Context &ctx) {
     }
     if (!s.foreign_reloc.empty()) {
       skip(s, SkipReason::ForeignRelocation, "relocation in region: " + s.foreign_reloc);
+      continue;
+    }
+    if (!s.referenced_by.empty()) {
+      skip(s, SkipReason::Referenced, "referenced in region: " + s.referenced_by);
       continue;
     }
     if (s.branch_into) {

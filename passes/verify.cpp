@@ -123,6 +123,13 @@ void compare_against(const Context &out, const Context &orig, VerifyResult &res)
 VerifyResult verify_image(Context &ctx, const Context *original) {
   VerifyResult res;
   const ElfImage &img = ctx.image;
+  // Against the original, a site it already had as something other than
+  // nops was skipped ("not nops") and left alone: that is not a failure.
+  std::set<std::pair<size_t, uint64_t>> left_alone;
+  if (original)
+    for (const Site &s : original->sites)
+      if (s.state == SiteState::Other)
+        left_alone.insert({s.section, s.offset});
   for (const Site &s : ctx.sites) {
     ++res.entries;
     if (s.sources & uint8_t(SiteSource::McountCall)) {
@@ -134,6 +141,10 @@ VerifyResult verify_image(Context &ctx, const Context *original) {
       ++res.untouched;
       continue;
     case SiteState::Other:
+      if (left_alone.count({s.section, s.offset})) {
+        ++res.untouched;
+        continue;
+      }
       res.problems.push_back(where(s) + ": table entry " + hex(s.address) +
                              " names neither a trampoline nor reserved nops");
       continue;

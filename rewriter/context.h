@@ -20,6 +20,7 @@ struct Options {
   riscv::ToggleState state = riscv::ToggleState::Disabled;
   bool allow_relax = false;
   bool emit_mcount_loc = false;
+  std::optional<uint32_t> reserved; // bytes the compiler reserved per site
 };
 
 struct Context {
@@ -35,7 +36,12 @@ struct Context {
   uint64_t dest = 0;
   std::string dest_origin;           // "ftrace_caller", "0x...", "0 (relocatable: ...)"
   size_t emitted_mcount_entries = 0; // --emit-mcount-loc
-  size_t null_table_entries = 0;     // zero entries (functions the linker dropped)
+  size_t null_table_entries = 0;
+  // Bytes reserved per site: --reserved, else the most common nop run. A run
+  // longer than that reaches into the body (an ALTERNATIVE or static-key nop)
+  // and must not be used.
+  uint32_t reserved_room = 0;
+  std::string reserved_origin;     // zero entries (functions the linker dropped)
   // Owning-function lookup, per section: (address, symbol index) sorted.
   std::vector<std::vector<std::pair<uint64_t, size_t>>> functions_by_section;
 

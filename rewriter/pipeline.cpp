@@ -74,6 +74,20 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
   ctx.options = req.options;
   ctx.timers = std::move(timers);
   RVT_TRY(run_passes(ctx, rewrite_passes()));
+  out.input_size = ctx.image.file_size();
+  for (const Site &s : ctx.sites) {
+    if (s.decision == Decision::Rewrite) {
+      ++out.rewritten;
+      out.fixups += s.fixup;
+      ++(riscv::layout_for(s.tramp_address()) == riscv::Layout::A8 ? out.a8 : out.a4);
+    } else if (s.reason == SkipReason::AlreadyRewritten) {
+      ++out.already;
+    } else {
+      ++out.skipped;
+    }
+  }
+  if (req.strict && out.skipped)
+    return out; // the caller reports the skips and exits 1; nothing is written
 
   {
     ScopedTimer t(ctx.timers, "write");
@@ -94,18 +108,7 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
     out.output_size = check.image.file_size();
     RVT_TRY(file->commit());
   }
-  out.input_size = ctx.image.file_size();
-  for (const Site &s : ctx.sites) {
-    if (s.decision == Decision::Rewrite) {
-      ++out.rewritten;
-      out.fixups += s.fixup;
-      ++(riscv::layout_for(s.tramp_address()) == riscv::Layout::A8 ? out.a8 : out.a4);
-    } else if (s.reason == SkipReason::AlreadyRewritten) {
-      ++out.already;
-    } else {
-      ++out.skipped;
-    }
-  }
+  out.written = true;
   return out;
 }
 

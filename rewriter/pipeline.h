@@ -31,6 +31,7 @@ struct RewriteRequest {
   std::string input;
   std::string output;   // equal to input with in_place
   bool in_place = false;
+  bool strict = false;  // any skipped site: write nothing
   Options options;
 };
 
@@ -40,6 +41,7 @@ struct RewriteOutcome {
   uint64_t input_size = 0;
   uint64_t output_size = 0;
   size_t rewritten = 0, fixups = 0, skipped = 0, a8 = 0, a4 = 0, already = 0;
+  bool written = false;    // false only when --strict refused to write
 };
 
 // The whole rewrite: passes, temp file, reload and verify against the input,

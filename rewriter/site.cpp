@@ -33,6 +33,7 @@ const char *skip_reason_key(SkipReason r) {
   case SkipReason::AlreadyRewritten: return "already_rewritten";
   case SkipReason::LinkerRelaxation: return "linker_relaxation";
   case SkipReason::NotAnEntry: return "mcount_call";
+  case SkipReason::Referenced: return "referenced_in_region";
   }
   return "?";
 }

@@ -45,6 +45,7 @@ enum class SkipReason : uint8_t {
   AlreadyRewritten,
   LinkerRelaxation,
   NotAnEntry,   // -pg call sites: a call, not reserved nops
+  Referenced,   // .alternative, __jump_table, __ex_table or a relocation points inside
 };
 const char *skip_reason_key(SkipReason r); // stable machine key ("room", ...)
 
@@ -63,7 +64,7 @@ struct Site {
   bool relax_section = false;       // its section carries R_RISCV_RELAX/ALIGN
   std::string foreign_reloc;        // a relocation inside the region, if any
   uint64_t branch_into = 0;         // a branch target inside the region, if any
-  std::string branch_from;          // symbol+off of that branch
+  std::string referenced_by;        // a table or relocation pointing into the region
 
   // Plan.
   Decision decision = Decision::Undecided;

@@ -130,7 +130,11 @@ nlohmann::json plan_json(const Context &ctx) {
       ++decided[std::string("skip:") + skip_reason_key(s.reason)];
     }
   }
-  j["plan"] = {{"dest", ctx.dest}, {"dest_origin", ctx.dest_origin}, {"decisions", decided}};
+  j["plan"] = {{"dest", ctx.dest},
+               {"dest_origin", ctx.dest_origin},
+               {"reserved", ctx.reserved_room},
+               {"reserved_origin", ctx.reserved_origin},
+               {"decisions", decided}};
   return j;
 }
 
