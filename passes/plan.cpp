@@ -5,7 +5,9 @@
 #include "passes.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <vector>
 
 namespace rvtramp {
 namespace {
@@ -50,12 +52,35 @@ void skip(Site &s, SkipReason reason, std::string detail) {
   s.reason_detail = std::move(detail);
 }
 
+// Bytes from each site to the next site in the same section (UINT64_MAX when
+// none): a region must not cover another table entry, whatever the nops
+// around it say (empty functions in a row, or a corrupt table listing two
+// addresses a few bytes apart). Indexed like ctx.sites.
+std::vector<uint64_t> gaps_to_next_site(const Context &ctx) {
+  std::vector<size_t> order(ctx.sites.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Site &x = ctx.sites[a], &y = ctx.sites[b];
+    return x.section != y.section ? x.section < y.section : x.offset < y.offset;
+  });
+  std::vector<uint64_t> gap(ctx.sites.size(), UINT64_MAX);
+  for (size_t k = 0; k + 1 < order.size(); ++k) {
+    const Site &x = ctx.sites[order[k]], &y = ctx.sites[order[k + 1]];
+    if (x.section == y.section)
+      gap[order[k]] = y.offset - x.offset;
+  }
+  return gap;
+}
+
 } // namespace
 
 Status run_plan(Context &ctx) {
   RVT_TRY(resolve_dest(ctx));
   const ElfImage &img = ctx.image;
+  const std::vector<uint64_t> gap = gaps_to_next_site(ctx);
   for (Site &s : ctx.sites) {
+    const uint64_t next_site = gap[size_t(&s - ctx.sites.data())];
     const Section &sec = img.section(s.section);
     const bool two_aligned = (s.offset & 3) != 0;
     const uint32_t need = two_aligned ? riscv::kFixupSize : riscv::kTrampolineSize;
@@ -87,6 +112,12 @@ Status run_plan(Context &ctx) {
                                 ": the trampoline would straddle the end of " + sec.name);
       skip(s, SkipReason::RoomTooSmall,
            "room " + std::to_string(usable) + " < " + std::to_string(need));
+      continue;
+    }
+    if (next_site < need) {
+      skip(s, SkipReason::RoomTooSmall,
+           "next site at +" + std::to_string(next_site) + " inside the " +
+               std::to_string(need) + "-byte region");
       continue;
     }
     if (s.relax_section && !ctx.options.allow_relax) {
