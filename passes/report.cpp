@@ -128,9 +128,24 @@ const LayoutCost *Report::layout(const std::string &key) const {
   return nullptr;
 }
 
-uint64_t site_reservation(const Context &ctx, const Site &s) {
+uint32_t nominal_room(const Context &ctx) {
+  std::map<uint32_t, size_t> count;
+  for (const Site &s : ctx.sites)
+    if (s.state == SiteState::Nops)
+      ++count[s.room];
+  uint32_t best = 0;
+  size_t n = 0;
+  for (auto [room, c] : count)
+    if (c > n) {
+      best = room;
+      n = c;
+    }
+  return best;
+}
+
+uint64_t site_reservation(const Context &ctx, const Site &s, uint32_t nominal) {
   if (s.state == SiteState::Nops)
-    return s.room;
+    return nominal ? std::min(s.room, nominal) : s.room;
   if (s.state == SiteState::Disabled || s.state == SiteState::Enabled) {
     uint64_t bytes = riscv::kTrampolineSize;
     if (reservation_start(ctx, s) != s.address)
@@ -155,6 +170,8 @@ Report build_report(const Context &ctx) {
   r.dest = ctx.dest;
   r.dest_origin = ctx.dest_origin;
   r.null_table_entries = ctx.null_table_entries;
+  const uint32_t nominal = nominal_room(ctx);
+  r.nominal_room = nominal;
 
   const auto &secs = img.sections();
   for (const Section &s : secs) {
@@ -243,7 +260,7 @@ Report build_report(const Context &ctx) {
     ++r.sites_by_state[site_state_name(s.state)];
     ++r.site_mod8[s.address & 7];
     ++r.room[s.room];
-    r.reserved_now += site_reservation(ctx, s);
+    r.reserved_now += site_reservation(ctx, s, nominal);
 
     SiteRow row;
     row.address = s.address;
@@ -293,7 +310,7 @@ Report build_report(const Context &ctx) {
     for (const Site *s : sites_in[si]) {
       Chunk c;
       c.start = reservation_start(ctx, *s);
-      c.reserved = site_reservation(ctx, *s);
+      c.reserved = site_reservation(ctx, *s, nominal);
       c.traced = true;
       starts.push_back(c);
     }

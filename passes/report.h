@@ -114,6 +114,7 @@ struct Report {
 
   // Code size.
   uint64_t reserved_now = 0;    // bytes reserved at the sites as the image stands
+  uint32_t nominal_room = 0;    // the -fpatchable-function-entry reservation (bytes)
   uint64_t base_text = 0;       // exec text with every reservation removed
   std::vector<LayoutCost> layouts;
 
@@ -127,8 +128,12 @@ struct Report {
   const LayoutCost *layout(const std::string &key) const;
 };
 
-// Bytes a site holds in reserve: its nop room, or the layout it already has.
-uint64_t site_reservation(const Context &ctx, const Site &s);
+// The reservation the compiler made: the most common room among nop sites
+// (a longer run means the body itself starts with nops).
+uint32_t nominal_room(const Context &ctx);
+// Bytes a site holds in reserve: its nop room capped at the nominal room, or
+// the layout it already has.
+uint64_t site_reservation(const Context &ctx, const Site &s, uint32_t nominal);
 
 Report build_report(const Context &ctx);
 

@@ -222,6 +222,7 @@ nlohmann::json report_json(const Report &r, const Comparison *cmp, const Budget 
   j["code_size"] = {{"model", kModelText},
                     {"exec_text", r.exec_text},
                     {"reserved_now", r.reserved_now},
+                    {"nominal_room", r.nominal_room},
                     {"base_text", r.base_text},
                     {"layouts", layouts}};
   if (budget)
@@ -354,6 +355,7 @@ void print_report_text(const Report &r, const Comparison *cmp, const Budget *bud
     os << b;
   }
   row(os, "bytes reserved at sites now", W, {num(r.reserved_now)});
+  row(os, "  (nominal room per site)", W, {num(r.nominal_room)});
   row(os, "exec text without any reservation", W, {num(r.base_text)});
   {
     // The model, wrapped to 96 columns.
