@@ -248,8 +248,14 @@ private:
         auto first = std::prev(it);
         while (first != funcs.begin() && std::prev(first)->first == first->first)
           --first;
-        s.function = img_.symbols()[first->second].name;
-        s.function_offset = s.address - first->first;
+        // Past the end of a sized function is no man's land: typically the
+        // left-over body of an overridden __weak function, whose table
+        // entry survives the link but whose symbol now names the override.
+        const Symbol &sym = img_.symbols()[first->second];
+        if (!(sym.type == STT_FUNC && sym.size && s.address >= sym.value + sym.size)) {
+          s.function = sym.name;
+          s.function_offset = s.address - first->first;
+        }
       }
     }
     std::sort(ctx_.sites.begin(), ctx_.sites.end(), [](const Site &a, const Site &b) {
