@@ -97,7 +97,12 @@ Status run_emit(Context &ctx) {
         img.set_rela_addend(ref.rela_list, ref.rela_entry, r.addend + int64_t(delta));
         continue;
       }
-      RVT_TRY(img.write_word(ref.table_section, ref.entry_offset, s.tramp_address()));
+      // A word the dynamic loader fills from its R_RISCV_RELATIVE addend may
+      // be 0 in the file: then only the addend moves.
+      auto word = img.read_word(ref.table_section, ref.entry_offset);
+      RVT_TRY(word);
+      if (*word != 0 || !ref.has_relative)
+        RVT_TRY(img.write_word(ref.table_section, ref.entry_offset, s.tramp_address()));
       if (ref.has_relative) {
         const Rela &r = img.relas()[ref.relative_list].entries[ref.relative_entry];
         img.set_rela_addend(ref.relative_list, ref.relative_entry, r.addend + int64_t(delta));
