@@ -155,7 +155,7 @@ std::unique_ptr<Decoder> Decoder::create(Xlen xlen) {
   if (cs_open(CS_ARCH_RISCV, cs_mode(mode), &h) != CS_ERR_OK)
     return nullptr;
   cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-  return std::unique_ptr<Decoder>(new Decoder(static_cast<size_t>(h)));
+  return std::unique_ptr<Decoder>(new Decoder(static_cast<size_t>(h), xlen));
 }
 
 Decoder::~Decoder() {
@@ -192,6 +192,63 @@ std::vector<Insn> Decoder::decode(std::span<const uint8_t> bytes, uint64_t addre
 
 void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
                              std::vector<uint64_t> &out) const {
+  const uint8_t *code = bytes.data();
+  const size_t n = bytes.size();
+  const bool rv32 = xlen_ == Xlen::RV32;
+  size_t at = 0;
+  while (at + 2 <= n) {
+    const uint32_t h = uint32_t(code[at]) | uint32_t(code[at + 1]) << 8;
+    const uint64_t pc = address + at;
+    if ((h & 3) != 3) {
+      // Compressed (quadrant 1 holds the branches): c.j 101, c.jal 001 (RV32),
+      // c.beqz 110, c.bnez 111.
+      if ((h & 3) == 1) {
+        const uint32_t f3 = h >> 13;
+        if (f3 == 5 || (f3 == 1 && rv32)) {
+          // imm[11|4|9:8|10|6|7|3:1|5] in bits 12..2
+          uint32_t imm = ((h >> 12) & 1) << 11 | ((h >> 11) & 1) << 4 | ((h >> 9) & 3) << 8 |
+                         ((h >> 8) & 1) << 10 | ((h >> 7) & 1) << 6 | ((h >> 6) & 1) << 7 |
+                         ((h >> 3) & 7) << 1 | ((h >> 2) & 1) << 5;
+          const int64_t off = int64_t(int32_t(imm << 20) >> 20);
+          out.push_back(pc + uint64_t(off));
+        } else if (f3 == 6 || f3 == 7) {
+          // imm[8|4:3] in bits 12..10, imm[7:6|2:1|5] in bits 6..2
+          uint32_t imm = ((h >> 12) & 1) << 8 | ((h >> 10) & 3) << 3 | ((h >> 5) & 3) << 6 |
+                         ((h >> 3) & 3) << 1 | ((h >> 2) & 1) << 5;
+          const int64_t off = int64_t(int32_t(imm << 23) >> 23);
+          out.push_back(pc + uint64_t(off));
+        }
+      }
+      at += 2;
+      continue;
+    }
+    if ((h & 0x1c) == 0x1c || at + 4 > n) {
+      at += 2; // 48-bit and longer encodings, or a cut-off word: not ours
+      continue;
+    }
+    const uint32_t w = h | uint32_t(code[at + 2]) << 16 | uint32_t(code[at + 3]) << 24;
+    const uint32_t opcode = w & 0x7f;
+    if (opcode == 0x6f) { // jal: imm[20|10:1|11|19:12]
+      uint32_t imm = ((w >> 31) & 1) << 20 | ((w >> 21) & 0x3ff) << 1 | ((w >> 20) & 1) << 11 |
+                     ((w >> 12) & 0xff) << 12;
+      out.push_back(pc + uint64_t(int64_t(int32_t(imm << 11) >> 11)));
+    } else if (opcode == 0x63) {
+      const uint32_t f3 = (w >> 12) & 7;
+      if (f3 == 2 || f3 == 3) {
+        at += 2; // not an instruction: resynchronise as the Capstone sweep does
+        continue;
+      }
+      // imm[12|10:5] in bits 31..25, imm[4:1|11] in bits 11..7
+      uint32_t imm = ((w >> 31) & 1) << 12 | ((w >> 25) & 0x3f) << 5 | ((w >> 8) & 0xf) << 1 |
+                     ((w >> 7) & 1) << 11;
+      out.push_back(pc + uint64_t(int64_t(int32_t(imm << 19) >> 19)));
+    }
+    at += 4;
+  }
+}
+
+void Decoder::branch_targets_capstone(std::span<const uint8_t> bytes, uint64_t address,
+                                      std::vector<uint64_t> &out) const {
   const csh h = static_cast<csh>(handle_);
   cs_insn *in = cs_malloc(h);
   const uint8_t *code = bytes.data();

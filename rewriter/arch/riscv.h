@@ -82,13 +82,21 @@ public:
   // Decodes everything; an undecodable halfword is skipped (2 bytes) so a
   // sweep never stops early on data in text.
   std::vector<Insn> decode(std::span<const uint8_t> bytes, uint64_t address) const;
-  // Only the direct branch/jump targets of a sweep (cheaper: no strings).
+  // Only the direct branch/jump targets of a linear sweep: jal, beq..bgeu,
+  // c.j, c.jal (RV32), c.beqz, c.bnez. Decoded by hand (no Capstone: this is
+  // the hot loop of analyze); instruction length comes from the encoding as
+  // on hardware, and an encoding that is not a branch is stepped over.
   void branch_targets(std::span<const uint8_t> bytes, uint64_t address,
                       std::vector<uint64_t> &out) const;
+  // The same sweep through Capstone (an undecodable halfword is skipped):
+  // the reference the hand decoder is tested against.
+  void branch_targets_capstone(std::span<const uint8_t> bytes, uint64_t address,
+                               std::vector<uint64_t> &out) const;
 
 private:
-  explicit Decoder(size_t handle) : handle_(handle) {}
+  Decoder(size_t handle, Xlen xlen) : handle_(handle), xlen_(xlen) {}
   size_t handle_;
+  Xlen xlen_;
 };
 
 // Capstone's view of a trampoline: returns a description of what is wrong,
