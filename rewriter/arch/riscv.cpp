@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 
 namespace rvtramp::riscv {
 namespace {
@@ -267,11 +268,58 @@ void Decoder::branch_targets_capstone(std::span<const uint8_t> bytes, uint64_t a
   cs_free(in, 1);
 }
 
+namespace {
+std::optional<std::string> decode_and_check(const Decoder &decoder, std::span<const uint8_t> b,
+                                            uint64_t p, Xlen xlen);
+
+// The Capstone check depends only on the four instruction words, P mod 8 and
+// the decoder (targets are compared relative to P; the literal is not
+// decoded), and a rewritten image holds a handful of distinct word patterns:
+// decode each pattern once. Bounded, so odd inputs cannot grow it.
+struct CheckKey {
+  const Decoder *decoder;
+  uint32_t words[4];
+  uint8_t p_mod8;
+  uint8_t xlen;
+  bool operator==(const CheckKey &o) const {
+    return decoder == o.decoder && p_mod8 == o.p_mod8 && xlen == o.xlen &&
+           std::memcmp(words, o.words, sizeof words) == 0;
+  }
+};
+struct CheckKeyHash {
+  size_t operator()(const CheckKey &k) const {
+    uint64_t h = uint64_t(reinterpret_cast<uintptr_t>(k.decoder)) * 0x9e3779b97f4a7c15ull;
+    for (uint32_t w : k.words)
+      h = (h ^ w) * 0x100000001b3ull;
+    return size_t(h ^ (uint64_t(k.p_mod8) << 8 | k.xlen));
+  }
+};
+} // namespace
+
 std::optional<std::string> check_decoded_trampoline(const Decoder &decoder,
                                                     std::span<const uint8_t> b, uint64_t p,
                                                     Xlen xlen) {
   if (b.size() < kTrampolineSize)
     return "fewer than 24 bytes";
+  static std::unordered_map<CheckKey, std::optional<std::string>, CheckKeyHash> cache;
+  const Shape &sh = shape(layout_for(p));
+  const CheckKey key{&decoder,
+                     {load_le32(b, 0), load_le32(b, sh.skip_jump_at), load_le32(b, sh.load_at),
+                      load_le32(b, sh.jalr_at)},
+                     uint8_t(p & 7),
+                     uint8_t(xlen == Xlen::RV64)};
+  if (auto it = cache.find(key); it != cache.end())
+    return it->second;
+  auto result = decode_and_check(decoder, b, p, xlen);
+  if (cache.size() >= 4096)
+    cache.clear();
+  cache.emplace(key, result);
+  return result;
+}
+
+namespace {
+std::optional<std::string> decode_and_check(const Decoder &decoder, std::span<const uint8_t> b,
+                                            uint64_t p, Xlen xlen) {
   const Layout layout = layout_for(p);
   const Shape &sh = shape(layout);
   auto one = [&](uint32_t off) -> std::optional<Insn> {
@@ -313,5 +361,7 @@ std::optional<std::string> check_decoded_trampoline(const Decoder &decoder,
     return "literal at P+" + std::to_string(sh.literal_at) + " is not naturally aligned";
   return std::nullopt;
 }
+
+} // namespace
 
 } // namespace rvtramp::riscv
