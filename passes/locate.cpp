@@ -116,6 +116,8 @@ private:
                                           std::to_string(hi - lo) +
                                           " is not a multiple of " + std::to_string(w));
     index_relatives();
+    index_.reserve(index_.size() + (hi - lo) / w);
+    ctx_.sites.reserve(ctx_.sites.size() + (hi - lo) / w);
     for (uint64_t off = lo; off < hi; off += w) {
       auto word = img_.read_word(table, off);
       RVT_TRY(word);
@@ -258,9 +260,26 @@ private:
         }
       }
     }
-    std::sort(ctx_.sites.begin(), ctx_.sites.end(), [](const Site &a, const Site &b) {
+    // Sort by (address, section) through a key array: a Site is large and
+    // moving it inside the sort was a third of locate. The key is unique
+    // (sites are merged by section and offset), so the order is the same.
+    struct Key {
+      uint64_t address;
+      size_t section;
+      size_t index;
+    };
+    std::vector<Key> keys;
+    keys.reserve(ctx_.sites.size());
+    for (size_t i = 0; i < ctx_.sites.size(); ++i)
+      keys.push_back({ctx_.sites[i].address, ctx_.sites[i].section, i});
+    std::sort(keys.begin(), keys.end(), [](const Key &a, const Key &b) {
       return a.address != b.address ? a.address < b.address : a.section < b.section;
     });
+    std::vector<Site> sorted;
+    sorted.reserve(keys.size());
+    for (const Key &k : keys)
+      sorted.push_back(std::move(ctx_.sites[k.index]));
+    ctx_.sites = std::move(sorted);
   }
 
   Context &ctx_;
