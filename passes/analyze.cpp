@@ -138,9 +138,11 @@ Status run_analyze(Context &ctx) {
   for (auto &v : refs)
     std::sort(v.begin(), v.end(), [](const Reference &a, const Reference &b) { return a.offset < b.offset; });
 
-  // Branch targets per function, swept once even when it has several sites.
-  std::unordered_map<uint64_t, std::vector<uint64_t>> targets_of_function;
-  std::vector<uint64_t> scratch;
+  // Branch targets of the last function swept: sites are sorted by address,
+  // so a function's sites are consecutive and it is swept once (keeping every
+  // function's targets cost memory and a hash node per function).
+  uint64_t swept_key = ~uint64_t(0);
+  std::vector<uint64_t> targets;
 
   for (Site &s : ctx.sites) {
     const Section &sec = img.section(s.section);
@@ -186,16 +188,16 @@ Status run_analyze(Context &ctx) {
     }
     if (fend <= s.address)
       fend = sec.addr + sec.size;
-    auto [cached, fresh] = targets_of_function.try_emplace((uint64_t(s.section) << 48) ^ fstart);
-    if (fresh) {
+    const uint64_t key = (uint64_t(s.section) << 48) ^ fstart;
+    if (key != swept_key) {
       auto bytes = img.read(s.section, fstart - sec.addr, fend - fstart);
       RVT_TRY(bytes);
-      scratch.clear();
-      ctx.decoder->branch_targets(*bytes, fstart, scratch);
-      cached->second = scratch;
+      targets.clear();
+      ctx.decoder->branch_targets(*bytes, fstart, targets);
+      swept_key = key;
     }
     const uint64_t p = s.address + ((s.address & 3) ? 2 : 0);
-    for (uint64_t t : cached->second)
+    for (uint64_t t : targets)
       if (t > s.address && t < s.address + region && t != p) {
         s.branch_into = t;
         break;
