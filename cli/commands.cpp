@@ -139,8 +139,7 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
                                     {"compared_bytes", outcome->verify.compared_bytes},
                                     {"ok", outcome->verify.ok()}}}};
       std::ofstream rep(args->report);
-      rep << report_json(report).dump(1, ' ', false, nlohmann::json::error_handler_t::replace)
-          << "\n";
+      write_report_json(report, nullptr, nullptr, true, rep);
       if (!rep) {
         result.exit_code = report_error(make_error(args->report, "cannot write report"));
         return;

@@ -50,7 +50,9 @@ void add_report_command(CLI::App &app, CommandResult &result) {
       return;
     }
     const auto t0 = std::chrono::steady_clock::now();
-    Report rep = build_report(*ctx);
+    const bool rows = args->format == "csv" || (args->format == "json" && !args->no_sites);
+    const bool symbols = !args->baseline.empty();
+    Report rep = build_report(*ctx, {rows, symbols});
     std::optional<Report> base;
     std::optional<Comparison> cmp;
     if (!args->baseline.empty()) {
@@ -59,7 +61,7 @@ void add_report_command(CLI::App &app, CommandResult &result) {
         result.exit_code = report_error(other.error());
         return;
       }
-      base.emplace(build_report(*other));
+      base.emplace(build_report(*other, {false, true}));
       cmp.emplace(compare_reports(*base, rep, args->top));
     }
     std::optional<Budget> budget;
@@ -72,7 +74,7 @@ void add_report_command(CLI::App &app, CommandResult &result) {
     const Comparison *c = cmp ? &*cmp : nullptr;
     const Budget *b = budget ? &*budget : nullptr;
     if (args->format == "json")
-      out << report_json(rep, c, b, !args->no_sites).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      write_report_json(rep, c, b, !args->no_sites, out);
     else if (args->format == "csv")
       print_report_csv(rep, out);
     else if (args->format == "html")

@@ -158,7 +158,7 @@ uint64_t site_reservation(const Context &ctx, const Site &s, uint32_t nominal) {
   return 0; // -pg call or not nops: nothing reserved
 }
 
-Report build_report(const Context &ctx) {
+Report build_report(const Context &ctx, ReportParts parts) {
   const ElfImage &img = ctx.image;
   Report r;
   r.file = img.path();
@@ -202,7 +202,8 @@ Report build_report(const Context &ctx) {
     if (sym.shndx == 0 || sym.shndx >= secs.size())
       continue;
     const Section &sec = secs[sym.shndx];
-    if ((sym.type == STT_FUNC || sym.type == STT_OBJECT) && !sym.name.empty() && sym.size)
+    if (parts.symbols && (sym.type == STT_FUNC || sym.type == STT_OBJECT) && !sym.name.empty() &&
+        sym.size)
       r.symbols.push_back({sym.name, sec.name, sym.value, sym.size, sym.type == STT_FUNC});
     if (sym.type != STT_FUNC || !sec.executable())
       continue;
@@ -252,26 +253,30 @@ Report build_report(const Context &ctx) {
 
   // Sites: sources, state, histograms, plan, rows.
   r.sites = ctx.sites.size();
-  r.rows.reserve(ctx.sites.size());
+  if (parts.site_rows)
+    r.rows.reserve(ctx.sites.size());
+  size_t by_source[3] = {0, 0, 0}, by_state[4] = {0, 0, 0, 0}, mod8[8] = {};
   for (const Site &s : ctx.sites) {
-    for (SiteSource src : kSources)
-      if (s.sources & uint8_t(src))
-        ++r.sites_by_source[source_name(src)];
-    ++r.sites_by_state[site_state_name(s.state)];
-    ++r.site_mod8[s.address & 7];
+    for (size_t k = 0; k < 3; ++k)
+      by_source[k] += (s.sources & uint8_t(kSources[k])) != 0;
+    ++by_state[size_t(s.state) & 3];
+    ++mod8[s.address & 7];
     ++r.room[s.room];
     r.reserved_now += site_reservation(ctx, s, nominal);
 
+    const bool rows = parts.site_rows;
     SiteRow row;
-    row.address = s.address;
-    row.section = secs[s.section].name;
-    row.offset = s.offset;
-    row.function = s.function;
-    row.function_offset = s.function_offset;
-    row.room = s.room;
-    row.align = s.align();
-    row.source = sources_of(s);
-    row.state = site_state_name(s.state);
+    if (rows) {
+      row.address = s.address;
+      row.section = secs[s.section].name;
+      row.offset = s.offset;
+      row.function = s.function;
+      row.function_offset = s.function_offset;
+      row.room = s.room;
+      row.align = s.align();
+      row.source = sources_of(s);
+      row.state = site_state_name(s.state);
+    }
     if (s.decision == Decision::Rewrite) {
       const uint64_t p = s.tramp_address();
       const riscv::Layout l = riscv::layout_for(p);
@@ -279,19 +284,34 @@ Report build_report(const Context &ctx) {
       r.fixup_before += s.fixup;
       if (!s.fixup && s.room > riscv::kTrampolineSize)
         ++r.nops_after;
-      row.decision = s.fixup ? "fixup" : "rewrite";
-      row.layout = riscv::layout_name(l);
-      row.trampoline = p;
+      if (rows) {
+        row.decision = s.fixup ? "fixup" : "rewrite";
+        row.layout = riscv::layout_name(l);
+        row.trampoline = p;
+      }
     } else {
-      // Undecided (no plan ran) counts as a skip with reason "none".
+      // Undecided (no plan ran) counts as a skip with reason "unplanned".
       const char *key = s.decision == Decision::Skip ? skip_reason_key(s.reason) : "unplanned";
       ++r.skipped[key];
-      row.decision = "skip";
-      row.reason = key;
-      row.reason_detail = s.reason_detail;
+      if (rows) {
+        row.decision = "skip";
+        row.reason = key;
+        row.reason_detail = s.reason_detail;
+      }
     }
-    r.rows.push_back(std::move(row));
+    if (parts.site_rows)
+      r.rows.push_back(std::move(row));
   }
+
+  for (size_t k = 0; k < 3; ++k)
+    if (by_source[k])
+      r.sites_by_source[source_name(kSources[k])] = by_source[k];
+  for (auto st : {SiteState::Nops, SiteState::Disabled, SiteState::Enabled, SiteState::Other})
+    if (by_state[size_t(st) & 3])
+      r.sites_by_state[site_state_name(st)] = by_state[size_t(st) & 3];
+  for (unsigned k = 0; k < 8; ++k)
+    if (mod8[k])
+      r.site_mod8[k] = mod8[k];
 
   // Code size: cut every executable section into chunks at function entries
   // and at sites, then lay the chunks out again with each model.

@@ -135,7 +135,12 @@ uint32_t nominal_room(const Context &ctx);
 // the layout it already has.
 uint64_t site_reservation(const Context &ctx, const Site &s, uint32_t nominal);
 
-Report build_report(const Context &ctx);
+// What to collect beyond the figures (both cost time and memory at 100K+ sites).
+struct ReportParts {
+  bool site_rows = true;   // per-site rows (JSON site_list, CSV)
+  bool symbols = true;     // sized symbols (--baseline)
+};
+Report build_report(const Context &ctx, ReportParts parts = {});
 
 // --baseline: OLD -> NEW.
 struct SizeDelta {
@@ -168,6 +173,9 @@ std::optional<Budget> check_budget(const Report &r, const std::string &layout, d
 // Formats (report_formats.cpp).
 nlohmann::json report_json(const Report &r, const Comparison *cmp = nullptr,
                            const Budget *budget = nullptr, bool with_sites = true);
+// report_json with the per-site list streamed (the way to write big reports).
+void write_report_json(const Report &r, const Comparison *cmp, const Budget *budget,
+                       bool with_sites, std::ostream &os);
 void print_report_text(const Report &r, const Comparison *cmp, const Budget *budget,
                        std::ostream &os);
 void print_report_csv(const Report &r, std::ostream &os);

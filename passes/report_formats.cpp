@@ -163,7 +163,45 @@ std::vector<Bar> hist_bars(const Histogram &h, bool even_keys, const char *suffi
   return bars;
 }
 
+nlohmann::json site_row_json(const SiteRow &s) {
+  nlohmann::json o = {{"address", s.address},     {"section", s.section},
+                      {"offset", s.offset},       {"function", s.function},
+                      {"function_offset", s.function_offset},
+                      {"room", s.room},           {"align", s.align},
+                      {"source", s.source},       {"state", s.state},
+                      {"decision", s.decision}};
+  if (s.decision == "skip") {
+    o["reason"] = s.reason;
+    o["reason_detail"] = s.reason_detail;
+  } else {
+    o["layout"] = s.layout;
+    o["trampoline"] = s.trampoline;
+  }
+  return o;
+}
+
 } // namespace
+
+void write_report_json(const Report &r, const Comparison *cmp, const Budget *budget,
+                       bool with_sites, std::ostream &os) {
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  std::string head = report_json(r, cmp, budget, false).dump(1, ' ', false, kReplace);
+  if (!with_sites) {
+    os << head << "\n";
+    return;
+  }
+  // Stream the per-site list: a json tree of 100K+ objects costs gigabytes.
+  head.pop_back(); // the closing brace
+  while (!head.empty() && (head.back() == '\n' || head.back() == ' '))
+    head.pop_back();
+  os << head << ",\n \"site_list\": [";
+  bool first = true;
+  for (const SiteRow &s : r.rows) {
+    os << (first ? "\n  " : ",\n  ") << site_row_json(s).dump(-1, ' ', false, kReplace);
+    first = false;
+  }
+  os << (first ? "]\n}\n" : "\n ]\n}\n");
+}
 
 nlohmann::json report_json(const Report &r, const Comparison *cmp, const Budget *budget,
                            bool with_sites) {
@@ -263,22 +301,8 @@ nlohmann::json report_json(const Report &r, const Comparison *cmp, const Budget 
     j["rewrite"] = r.rewrite;
   if (with_sites) {
     json rows = json::array();
-    for (const SiteRow &s : r.rows) {
-      json o = {{"address", s.address},     {"section", s.section},
-                {"offset", s.offset},       {"function", s.function},
-                {"function_offset", s.function_offset},
-                {"room", s.room},           {"align", s.align},
-                {"source", s.source},       {"state", s.state},
-                {"decision", s.decision}};
-      if (s.decision == "skip") {
-        o["reason"] = s.reason;
-        o["reason_detail"] = s.reason_detail;
-      } else {
-        o["layout"] = s.layout;
-        o["trampoline"] = s.trampoline;
-      }
-      rows.push_back(std::move(o));
-    }
+    for (const SiteRow &s : r.rows)
+      rows.push_back(site_row_json(s));
     j["site_list"] = rows;
   }
   return j;
