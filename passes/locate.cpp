@@ -7,6 +7,7 @@
 #include "passes.h"
 
 #include <algorithm>
+#include <optional>
 #include <elf.h>
 #include <unordered_map>
 
@@ -96,6 +97,30 @@ private:
     return Status::ok();
   }
 
+  // ElfImage::section_at_addr, remembering the last hit: table entries come
+  // in runs inside one section. Only used when no two candidate sections
+  // overlap (then the containing section is unique and any hit is the hit).
+  const Section *section_at(uint64_t a) {
+    if (overlap_checked_ == 0) {
+      std::vector<const Section *> cands;
+      for (const Section &s : img_.sections())
+        if (s.index && (s.flags & SHF_ALLOC) && s.has_file_bytes() && s.size)
+          cands.push_back(&s);
+      std::sort(cands.begin(), cands.end(),
+                [](const Section *x, const Section *y) { return x->addr < y->addr; });
+      bool overlap = false;
+      for (size_t i = 1; i < cands.size(); ++i)
+        overlap |= cands[i - 1]->addr + cands[i - 1]->size > cands[i]->addr;
+      overlap_checked_ = overlap ? 2 : 1;
+    }
+    if (overlap_checked_ == 1 && last_hit_ && last_hit_->contains_addr(a))
+      return last_hit_;
+    const Section *s = img_.section_at_addr(a);
+    if (s)
+      last_hit_ = s;
+    return s;
+  }
+
   // R_RISCV_RELATIVE entries of a linked image, by the address they patch.
   void index_relatives() {
     if (relatives_indexed_)
@@ -118,14 +143,19 @@ private:
     index_relatives();
     index_.reserve(index_.size() + (hi - lo) / w);
     ctx_.sites.reserve(ctx_.sites.size() + (hi - lo) / w);
+    // The whole table at once (one bounds check), decoded word by word.
+    auto table_bytes = img_.read(table, lo, hi - lo);
+    RVT_TRY(table_bytes);
+    const uint8_t *words = table_bytes->data();
     for (uint64_t off = lo; off < hi; off += w) {
-      auto word = img_.read_word(table, off);
-      RVT_TRY(word);
-      uint64_t value = *word;
+      uint64_t value = 0;
+      for (unsigned k = 0; k < w; ++k)
+        value |= uint64_t(words[off - lo + k]) << (8 * k);
       TableRef ref;
       ref.table_section = table;
       ref.entry_offset = off;
-      if (auto r = relatives_.find(t.addr + off); r != relatives_.end()) {
+      if (auto r = relatives_.empty() ? relatives_.end() : relatives_.find(t.addr + off);
+          r != relatives_.end()) {
         ref.has_relative = true;
         ref.relative_list = r->second.first;
         ref.relative_entry = r->second.second;
@@ -136,7 +166,7 @@ private:
         ++ctx_.null_table_entries; // the linker dropped that function
         continue;
       }
-      const Section *target = img_.section_at_addr(value);
+      const Section *target = section_at(value);
       if (!target || !target->executable())
         return img_.error_at(table, off,
                              std::string(kind.section) + " entry " + hex(value) +
@@ -230,10 +260,21 @@ private:
   }
 
   void finish() {
+    // Each section's bytes once, not one bounds-checked read per site.
+    std::vector<std::span<const uint8_t>> contents(img_.sections().size());
+    std::vector<char> have(img_.sections().size(), 0);
     for (Site &s : ctx_.sites) {
       const Section &sec = img_.section(s.section);
-      auto bytes = img_.read(s.section, s.offset,
-                             std::min<uint64_t>(kRoomScanLimit, sec.size - s.offset));
+      if (!have[s.section]) {
+        auto all = img_.read(s.section, 0, sec.size);
+        have[s.section] = all ? 1 : 2;
+        if (all)
+          contents[s.section] = *all;
+      }
+      std::optional<std::span<const uint8_t>> bytes;
+      if (have[s.section] == 1)
+        bytes = contents[s.section].subspan(
+            s.offset, std::min<uint64_t>(kRoomScanLimit, sec.size - s.offset));
       if (bytes) {
         s.room = (s.offset & 1) ? 0 : riscv::nop_run(*bytes);
         if (s.room)
@@ -286,6 +327,8 @@ private:
   const ElfImage &img_;
   std::unordered_map<uint64_t, size_t> index_;
   bool relatives_indexed_ = false;
+  int overlap_checked_ = 0; // 0: not yet, 1: no overlap, 2: overlap
+  const Section *last_hit_ = nullptr;
   std::unordered_map<uint64_t, std::pair<size_t, size_t>> relatives_;
 };
 
