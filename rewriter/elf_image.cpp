@@ -80,6 +80,20 @@ constexpr MachineName kMachines[] = {
     {EM_MIPS, "MIPS"},       {EM_RISCV, "RISC-V"},    {EM_LOONGARCH, "LoongArch"},
 };
 
+// The entry size libelf expects (and writes) for a table section type; 0 when
+// it does not care.
+uint64_t table_entsize(uint32_t type, bool is64) {
+  switch (type) {
+  case SHT_SYMTAB:
+  case SHT_DYNSYM: return is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+  case SHT_RELA: return is64 ? sizeof(Elf64_Rela) : sizeof(Elf32_Rela);
+  case SHT_REL: return is64 ? sizeof(Elf64_Rel) : sizeof(Elf32_Rel);
+  case SHT_DYNAMIC: return is64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
+  case SHT_SYMTAB_SHNDX: return sizeof(Elf32_Word);
+  default: return 0;
+  }
+}
+
 } // namespace
 
 const char *riscv_reloc_name(uint32_t type) {
@@ -164,6 +178,8 @@ Status ElfImage::parse() {
     return error("big-endian ELF: RISC-V images are little-endian");
   if (b[EI_DATA] != ELFDATA2LSB)
     return error("bad ELF data encoding " + std::to_string(b[EI_DATA]));
+  if (b[EI_VERSION] != EV_CURRENT)
+    return error("bad ELF identification version " + std::to_string(b[EI_VERSION]));
   const size_t ehdr_size = is64_ ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
   if (b.size() < ehdr_size)
     return error("truncated ELF header (" + std::to_string(b.size()) + " of " +
@@ -181,6 +197,8 @@ Status ElfImage::parse() {
   if (eh.e_machine != EM_RISCV)
     return error(std::string("not a RISC-V ELF (machine ") +
                  std::to_string(eh.e_machine) + ": " + elf_machine_name(eh.e_machine) + ")");
+  if (eh.e_version != EV_CURRENT)
+    return error("bad ELF version " + std::to_string(eh.e_version));
   type_ = eh.e_type;
   if (type_ != ET_REL && type_ != ET_EXEC && type_ != ET_DYN)
     return error("unsupported ELF type " + std::to_string(type_));
@@ -190,6 +208,8 @@ Status ElfImage::parse() {
                      uint64_t(eh.e_phnum) * eh.e_phentsize > fsize - eh.e_phoff))
     return error("program headers past the end of the file (e_phoff " +
                  hex(eh.e_phoff) + ")");
+  if (eh.e_phnum && eh.e_phentsize != (is64_ ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)))
+    return error("bad e_phentsize " + std::to_string(eh.e_phentsize));
   size_t shnum = 0, shstrndx = 0;
   if (elf_getshdrnum(h.elf, &shnum) != 0)
     return error("bad section header count: " + libelf_message());
@@ -239,6 +259,36 @@ Status ElfImage::parse() {
         s.info >= shnum)
       return error("section " + s.name + ": sh_info " + std::to_string(s.info) +
                    " out of range");
+    // libelf rewrites the entry size of the tables it knows when it writes
+    // the file, and refuses sections whose size is not a multiple of it: a
+    // wrong one would only surface after the rewrite, as a changed header.
+    if (const uint64_t want = table_entsize(s.type, is64_); want && s.entsize != want)
+      return error("section " + s.name + ": sh_entsize " + std::to_string(s.entsize) +
+                   ", want " + std::to_string(want));
+    if (s.addralign & (s.addralign - 1))
+      return error("section " + s.name + ": sh_addralign " + std::to_string(s.addralign) +
+                   " is not a power of two");
+    if ((s.flags & SHF_COMPRESSED) && s.addralign != (is64_ ? 8u : 4u))
+      return error("section " + s.name + ": compressed, with sh_addralign " +
+                   std::to_string(s.addralign) + " (the header needs " +
+                   std::to_string(is64_ ? 8 : 4) + ")");
+    // Contents may not sit on the ELF header or the header tables: libelf
+    // writes those too, and one would overwrite the other.
+    if (s.has_file_bytes() && s.offset < ehdr_size)
+      return error("section " + s.name + " [" + std::to_string(i) +
+                   "] starts inside the ELF header (offset " + hex(s.offset) + ")");
+    auto overlaps = [&](uint64_t lo, uint64_t len) {
+      return s.has_file_bytes() && s.size && len && s.offset < lo + len && lo < s.offset + s.size;
+    };
+    if (overlaps(eh.e_shoff, shnum * shentsize))
+      return error("section " + s.name + " [" + std::to_string(i) +
+                   "] overlaps the section header table");
+    if (overlaps(eh.e_phoff, uint64_t(eh.e_phnum) * eh.e_phentsize))
+      return error("section " + s.name + " [" + std::to_string(i) +
+                   "] overlaps the program header table");
+    if (s.entsize && s.size % s.entsize != 0)
+      return error("section " + s.name + ": size " + std::to_string(s.size) +
+                   " is not a multiple of sh_entsize " + std::to_string(s.entsize));
   }
   // Overlapping contents mean a corrupt or hostile file: refuse rather than
   // guess which section owns the bytes.
