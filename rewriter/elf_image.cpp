@@ -268,6 +268,8 @@ Status ElfImage::parse() {
     if (s.addralign & (s.addralign - 1))
       return error("section " + s.name + ": sh_addralign " + std::to_string(s.addralign) +
                    " is not a power of two");
+    if ((s.flags & SHF_COMPRESSED) && ((s.flags & SHF_ALLOC) || !s.has_file_bytes()))
+      return error("section " + s.name + ": SHF_COMPRESSED on an allocated or NOBITS section");
     if ((s.flags & SHF_COMPRESSED) && s.addralign != (is64_ ? 8u : 4u))
       return error("section " + s.name + ": compressed, with sh_addralign " +
                    std::to_string(s.addralign) + " (the header needs " +
