@@ -195,12 +195,17 @@ void add_verify_command(CLI::App &app, CommandResult &result) {
     }
     std::optional<Context> orig;
     if (!args->against.empty()) {
-      auto o = survey_file(args->against);
+      // The comparison needs the original's sites and tables, not a plan.
+      auto o = ElfImage::load(args->against);
       if (!o) {
         result.exit_code = report_error(o.error());
         return;
       }
       orig.emplace(o.take());
+      if (Status st = run_locate(*orig); !st) {
+        result.exit_code = report_error(st.error());
+        return;
+      }
     }
     const VerifyResult v = verify_image(ctx, orig ? &*orig : nullptr);
     for (const auto &p : v.problems)

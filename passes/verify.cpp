@@ -7,6 +7,7 @@
 #include "passes.h"
 
 #include <algorithm>
+#include <cstring>
 #include <elf.h>
 #include <set>
 
@@ -79,17 +80,28 @@ void compare_against(const Context &out, const Context &orig, VerifyResult &res)
     }
     auto &ranges = may_change[i];
     std::sort(ranges.begin(), ranges.end());
-    size_t r = 0;
-    for (uint64_t off = 0; off < x.size; ++off) {
-      while (r < ranges.size() && ranges[r].second <= off)
-        ++r;
-      if (r < ranges.size() && ranges[r].first <= off)
-        continue;
-      if ((*xa)[off] != (*yb)[off]) {
+    // memcmp the gaps between the (sorted, possibly overlapping) ranges that
+    // may change; only a mismatching gap is searched byte by byte.
+    uint64_t gap = 0;
+    auto compare_gap = [&](uint64_t end) {
+      end = std::min(end, x.size);
+      if (gap < end && std::memcmp(xa->data() + gap, yb->data() + gap, end - gap) != 0) {
+        uint64_t off = gap;
+        while ((*xa)[off] == (*yb)[off])
+          ++off;
         problem("section " + x.name + "+" + hex(off) + ": byte differs outside the rewritten regions");
-        break;
+        return false;
       }
+      return true;
+    };
+    bool same = true;
+    for (const auto &[lo, hi] : ranges) {
+      if (!(same = compare_gap(lo)))
+        break;
+      gap = std::max(gap, hi);
     }
+    if (same)
+      compare_gap(x.size);
     res.compared_bytes += x.size;
   }
   // Added relocation sections (--emit-mcount-loc) come after the original ones.
