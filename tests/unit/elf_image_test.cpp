@@ -115,6 +115,8 @@ TEST(ElfImage, RejectsBadInput) {
   hdr[EI_DATA] = ELFDATA2MSB;
   EXPECT_NE(from(hdr).error().what.find("big-endian"), std::string::npos);
   hdr[EI_DATA] = ELFDATA2LSB;
+  EXPECT_NE(from(hdr).error().what.find("identification version"), std::string::npos);
+  hdr[EI_VERSION] = EV_CURRENT;
   EXPECT_NE(from(hdr).error().what.find("truncated ELF header"), std::string::npos);
 }
 
