@@ -81,19 +81,8 @@ private:
       return img_.error_at(table_section, entry_where,
                            std::string(source_name(source)) + " entry " +
                                hex(sec.addr + offset) + " is past the end of " + sec.name);
-    const uint64_t key = (uint64_t(section) << 48) ^ offset;
-    auto [it, inserted] = index_.try_emplace(key, ctx_.sites.size());
-    if (inserted) {
-      Site s;
-      s.section = section;
-      s.offset = offset;
-      s.address = sec.addr + offset;
-      ctx_.sites.push_back(std::move(s));
-    }
-    Site &site = ctx_.sites[it->second];
-    site.sources |= uint8_t(source);
-    if (ref)
-      site.refs.push_back(*ref);
+    found_.push_back({sec.addr + offset, section, offset, uint8_t(source), ref != nullptr,
+                      ref ? *ref : TableRef{}});
     return Status::ok();
   }
 
@@ -141,8 +130,7 @@ private:
                                           std::to_string(hi - lo) +
                                           " is not a multiple of " + std::to_string(w));
     index_relatives();
-    index_.reserve(index_.size() + (hi - lo) / w);
-    ctx_.sites.reserve(ctx_.sites.size() + (hi - lo) / w);
+    found_.reserve(found_.size() + (hi - lo) / w);
     // The whole table at once (one bounds check), decoded word by word.
     auto table_bytes = img_.read(table, lo, hi - lo);
     RVT_TRY(table_bytes);
@@ -259,7 +247,34 @@ private:
     return Status::ok();
   }
 
+  // One Site per distinct (section, offset), built in (address, section)
+  // order from the sorted entries: no hashing, no moving of large Sites.
+  void build_sites() {
+    std::sort(found_.begin(), found_.end(), [](const Found &a, const Found &b) {
+      if (a.address != b.address)
+        return a.address < b.address;
+      return a.section != b.section ? a.section < b.section : a.offset < b.offset;
+    });
+    ctx_.sites.reserve(found_.size());
+    for (size_t i = 0; i < found_.size(); ++i) {
+      const Found &f = found_[i];
+      if (i == 0 || f.section != found_[i - 1].section || f.offset != found_[i - 1].offset) {
+        Site &site = ctx_.sites.emplace_back();
+        site.section = f.section;
+        site.offset = f.offset;
+        site.address = f.address;
+      }
+      Site &site = ctx_.sites.back();
+      site.sources |= f.source;
+      if (f.has_ref)
+        site.refs.push_back(f.ref);
+    }
+    found_.clear();
+    found_.shrink_to_fit();
+  }
+
   void finish() {
+    build_sites();
     // Each section's bytes once, not one bounds-checked read per site.
     std::vector<std::span<const uint8_t>> contents(img_.sections().size());
     std::vector<char> have(img_.sections().size(), 0);
@@ -301,31 +316,19 @@ private:
         }
       }
     }
-    // Sort by (address, section) through a key array: a Site is large and
-    // moving it inside the sort was a third of locate. The key is unique
-    // (sites are merged by section and offset), so the order is the same.
-    struct Key {
-      uint64_t address;
-      size_t section;
-      size_t index;
-    };
-    std::vector<Key> keys;
-    keys.reserve(ctx_.sites.size());
-    for (size_t i = 0; i < ctx_.sites.size(); ++i)
-      keys.push_back({ctx_.sites[i].address, ctx_.sites[i].section, i});
-    std::sort(keys.begin(), keys.end(), [](const Key &a, const Key &b) {
-      return a.address != b.address ? a.address < b.address : a.section < b.section;
-    });
-    std::vector<Site> sorted;
-    sorted.reserve(keys.size());
-    for (const Key &k : keys)
-      sorted.push_back(std::move(ctx_.sites[k.index]));
-    ctx_.sites = std::move(sorted);
   }
 
   Context &ctx_;
   const ElfImage &img_;
-  std::unordered_map<uint64_t, size_t> index_;
+  struct Found {
+    uint64_t address;
+    size_t section;
+    uint64_t offset;
+    uint8_t source;
+    bool has_ref;
+    TableRef ref;
+  };
+  std::vector<Found> found_;  // every table entry / call, before merging
   bool relatives_indexed_ = false;
   int overlap_checked_ = 0; // 0: not yet, 1: no overlap, 2: overlap
   const Section *last_hit_ = nullptr;
