@@ -16,14 +16,6 @@ namespace {
 constexpr SiteSource kSources[] = {SiteSource::McountLoc, SiteSource::PatchableFunctionEntries,
                                    SiteSource::McountCall};
 
-std::string sources_of(const Site &s) {
-  std::string out;
-  for (SiteSource src : kSources)
-    if (s.sources & uint8_t(src))
-      out += (out.empty() ? "" : ",") + std::string(source_name(src));
-  return out;
-}
-
 uint64_t align_up(uint64_t v, uint64_t a) { return a <= 1 ? v : (v + a - 1) / a * a; }
 
 // e_flags & EF_RISCV_RVC, read from the ELF header (the model has no field).
@@ -274,7 +266,7 @@ Report build_report(const Context &ctx, ReportParts parts) {
       row.function_offset = s.function_offset;
       row.room = s.room;
       row.align = s.align();
-      row.source = sources_of(s);
+      row.source = site_sources(s);
       row.state = site_state_name(s.state);
     }
     if (s.decision == Decision::Rewrite) {

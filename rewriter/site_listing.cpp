@@ -10,13 +10,17 @@ namespace {
 constexpr SiteSource kSources[] = {SiteSource::McountLoc, SiteSource::PatchableFunctionEntries,
                                    SiteSource::McountCall};
 
-std::string sources_of(const Site &s) {
+} // namespace
+
+std::string site_sources(const Site &s) {
   std::string out;
   for (SiteSource src : kSources)
     if (s.sources & uint8_t(src))
       out += (out.empty() ? "" : ",") + std::string(source_name(src));
   return out;
 }
+
+namespace {
 
 struct Summary {
   std::map<std::string, size_t> by_source;
@@ -53,7 +57,7 @@ nlohmann::json sites_json(const Context &ctx) {
                      {"function_offset", s.function_offset},
                      {"room", s.room},
                      {"align", s.align()},
-                     {"source", sources_of(s)},
+                     {"source", site_sources(s)},
                      {"state", site_state_name(s.state)}});
   }
   const Summary sum = summarize(ctx);
@@ -84,7 +88,7 @@ void print_sites_text(const Context &ctx, std::ostream &os) {
     std::snprintf(line, sizeof line, "0x%016llx  %-24s  %-32s %4u %5u  %-8s  %s\n",
                   static_cast<unsigned long long>(s.address), where.c_str(),
                   site_owner(s).c_str(), s.room, s.align(), site_state_name(s.state),
-                  sources_of(s).c_str());
+                  site_sources(s).c_str());
     os << line;
   }
   const Summary sum = summarize(ctx);

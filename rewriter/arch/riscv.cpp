@@ -164,23 +164,18 @@ Decoder::~Decoder() {
   cs_close(&h);
 }
 
-std::vector<Insn> Decoder::decode(std::span<const uint8_t> bytes, uint64_t address) const {
-  std::vector<Insn> out;
-  const csh h = static_cast<csh>(handle_);
+namespace {
+// A linear Capstone sweep; an undecodable halfword is stepped over.
+template <class Fn>
+void sweep(size_t handle, std::span<const uint8_t> bytes, uint64_t address, Fn &&fn) {
+  const csh h = static_cast<csh>(handle);
   cs_insn *in = cs_malloc(h);
   const uint8_t *code = bytes.data();
   size_t left = bytes.size();
   uint64_t addr = address;
   while (left >= 2) {
     if (cs_disasm_iter(h, &code, &left, &addr, in)) {
-      Insn i;
-      i.address = in->address;
-      i.size = uint8_t(in->size);
-      i.id = in->id;
-      i.mnemonic = in->mnemonic;
-      i.operands = in->op_str;
-      i.branch_target = target_of(*in);
-      out.push_back(std::move(i));
+      fn(*in);
     } else {
       code += 2;
       left -= 2;
@@ -188,6 +183,21 @@ std::vector<Insn> Decoder::decode(std::span<const uint8_t> bytes, uint64_t addre
     }
   }
   cs_free(in, 1);
+}
+} // namespace
+
+std::vector<Insn> Decoder::decode(std::span<const uint8_t> bytes, uint64_t address) const {
+  std::vector<Insn> out;
+  sweep(handle_, bytes, address, [&](const cs_insn &in) {
+    Insn i;
+    i.address = in.address;
+    i.size = uint8_t(in.size);
+    i.id = in.id;
+    i.mnemonic = in.mnemonic;
+    i.operands = in.op_str;
+    i.branch_target = target_of(in);
+    out.push_back(std::move(i));
+  });
   return out;
 }
 
@@ -250,22 +260,10 @@ void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
 
 void Decoder::branch_targets_capstone(std::span<const uint8_t> bytes, uint64_t address,
                                       std::vector<uint64_t> &out) const {
-  const csh h = static_cast<csh>(handle_);
-  cs_insn *in = cs_malloc(h);
-  const uint8_t *code = bytes.data();
-  size_t left = bytes.size();
-  uint64_t addr = address;
-  while (left >= 2) {
-    if (cs_disasm_iter(h, &code, &left, &addr, in)) {
-      if (auto t = target_of(*in))
-        out.push_back(*t);
-    } else {
-      code += 2;
-      left -= 2;
-      addr += 2;
-    }
-  }
-  cs_free(in, 1);
+  sweep(handle_, bytes, address, [&](const cs_insn &in) {
+    if (auto t = target_of(in))
+      out.push_back(*t);
+  });
 }
 
 namespace {
