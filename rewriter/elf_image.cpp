@@ -224,6 +224,7 @@ Status ElfImage::parse() {
   if (elf_getshdrstrndx(h.elf, &shstrndx) != 0 || shstrndx >= shnum)
     return error("section name string table index out of range");
 
+  shstrndx_ = shstrndx;
   sections_.resize(shnum);
   for (size_t i = 0; i < shnum; ++i) {
     Elf_Scn *scn = elf_getscn(h.elf, i);
@@ -241,8 +242,12 @@ Status ElfImage::parse() {
     s.entsize = sh.sh_entsize;
     s.link = sh.sh_link;
     s.info = sh.sh_info;
-    if (i == 0)
+    if (i == 0) {
+      // Section 0 only carries the extended counts (libelf has read them);
+      // whatever else a file puts there, the model sees the null section.
+      s = Section{};
       continue;
+    }
     const char *nm = elf_strptr(h.elf, shstrndx, sh.sh_name);
     if (!nm)
       return error("section " + std::to_string(i) + ": name offset " + hex(sh.sh_name) +
