@@ -98,6 +98,7 @@ public:
   const std::vector<Section> &sections() const { return sections_; }
   const Section &section(size_t index) const { return sections_.at(index); }
   const Section *find_section(std::string_view name) const;
+  size_t section_name_table() const { return shstrndx_; } // e_shstrndx, resolved
   // The section whose [addr, addr+size) holds a (allocated, with file bytes).
   const Section *section_at_addr(uint64_t a) const;
   const std::vector<Symbol> &symbols() const { return symbols_; }
@@ -138,6 +139,7 @@ private:
   std::vector<uint8_t> image_;
   uint16_t type_ = 0;
   bool is64_ = true;
+  size_t shstrndx_ = 0;
   std::vector<Section> sections_;
   std::vector<Symbol> symbols_;
   std::vector<RelaSection> relas_;
