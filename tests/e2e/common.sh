@@ -6,22 +6,8 @@
 #   QEMU      qemu-riscv64
 # A missing tool or fixture makes the test print "skipped: <reason>" and
 # exit 77 (SKIP_RETURN_CODE).
-set -u
-: "${RVTRAMP:=}" "${FIXTURES:=}" "${CROSS:=riscv64-linux-gnu-}" "${QEMU:=qemu-riscv64}"
-export CROSS
-HERE=$(cd "$(dirname "$0")" && pwd)
-TEST=$(basename "$0" .sh)
-FAILED=0
-T=$(mktemp -d "${TMPDIR:-/tmp}/rvt-$TEST.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-
-skip() { echo "skipped: $*"; exit 77; }
-fail() { echo "FAIL: $*"; FAILED=1; }
-ok() { echo "ok: $*"; }
-finish() {
-	if [ "$FAILED" != 0 ]; then echo "$TEST: FAILED"; exit 1; fi
-	echo "$TEST: passed"; exit 0
-}
+. "$(dirname "$0")/../lib.sh"
+: "${QEMU:=qemu-riscv64}"
 xcheck() { python3 "$HERE/crosscheck.py" "$@"; }
 
 need_cross() {
@@ -33,9 +19,6 @@ need_cross() {
 need_fixtures() {
 	[ -n "$FIXTURES" ] && [ -e "$FIXTURES/pfe13_rvc.o" ] ||
 		skip "fixtures not built in '${FIXTURES}' (riscv64-linux-gnu-gcc missing?)"
-}
-need_rvtramp() {
-	[ -n "$RVTRAMP" ] && [ -x "$RVTRAMP" ] || skip "rvtramp not built ('${RVTRAMP}')"
 }
 # need_cmd rewrite|verify: skip while the subcommand does not exist yet
 need_cmd() {

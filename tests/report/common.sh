@@ -2,22 +2,7 @@
 # Sourced by every report test. Environment (set by CMake, overridable):
 #   RVTRAMP, FIXTURES, CROSS as for tests/e2e; CHROMIUM (chromium binary).
 # A missing tool or fixture makes the test print "skipped: <reason>" and exit 77.
-set -u
-: "${RVTRAMP:=}" "${FIXTURES:=}" "${CROSS:=riscv64-linux-gnu-}"
-export CROSS
-HERE=$(cd "$(dirname "$0")" && pwd)
-TEST=$(basename "$0" .sh)
-FAILED=0
-T=$(mktemp -d "${TMPDIR:-/tmp}/rvt-$TEST.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-
-skip() { echo "skipped: $*"; exit 77; }
-fail() { echo "FAIL: $*"; FAILED=1; }
-ok() { echo "ok: $*"; }
-finish() {
-	if [ "$FAILED" != 0 ]; then echo "$TEST: FAILED"; exit 1; fi
-	echo "$TEST: passed"; exit 0
-}
+. "$(dirname "$0")/../lib.sh"
 check() { python3 "$HERE/check_report.py" "$@"; }
 need_all() {
 	command -v python3 >/dev/null || skip "python3 not found"

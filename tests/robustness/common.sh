@@ -4,23 +4,7 @@
 #   FIXTURES   built fixtures (fixtures/CMakeLists.txt)
 #   CROSS      RISC-V binutils prefix
 # A missing tool or fixture: "skipped: <reason>", exit 77.
-set -u
-: "${RVTRAMP:=}" "${FIXTURES:=}" "${CROSS:=riscv64-linux-gnu-}"
-HERE=$(cd "$(dirname "$0")" && pwd)
-TEST=$(basename "$0" .sh)
-FAILED=0
-T=$(mktemp -d "${TMPDIR:-/tmp}/rvt-$TEST.XXXXXX")
-cleanup() { rm -rf "$T"; }
-trap cleanup EXIT
-
-skip() { echo "skipped: $*"; exit 77; }
-fail() { echo "FAIL: $*"; FAILED=1; }
-ok() { echo "ok: $*"; }
-finish() {
-	if [ "$FAILED" != 0 ]; then echo "$TEST: FAILED"; exit 1; fi
-	echo "$TEST: passed"; exit 0
-}
-need_rvtramp() { [ -n "$RVTRAMP" ] && [ -x "$RVTRAMP" ] || skip "rvtramp not built ('$RVTRAMP')"; }
+. "$(dirname "$0")/../lib.sh"
 need_fixtures() {
 	[ -n "$FIXTURES" ] && [ -e "$FIXTURES/pfe13_rvc.o" ] && [ -e "$FIXTURES/vmlinux13" ] ||
 		skip "fixtures not built in '$FIXTURES' (riscv64-linux-gnu-gcc missing?)"
