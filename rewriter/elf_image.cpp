@@ -257,7 +257,8 @@ Status ElfImage::parse() {
       return error("section " + s.name + " [" + std::to_string(i) +
                    "] extends past the end of the file");
     if ((s.type == SHT_SYMTAB || s.type == SHT_DYNSYM || s.type == SHT_RELA ||
-         s.type == SHT_REL || s.type == SHT_SYMTAB_SHNDX) && (s.link == 0 || s.link >= shnum))
+         s.type == SHT_REL || s.type == SHT_SYMTAB_SHNDX || s.type == SHT_GROUP) &&
+        (s.link == 0 || s.link >= shnum))
       return error("section " + s.name + ": sh_link " + std::to_string(s.link) +
                    " out of range");
     if ((s.type == SHT_RELA || s.type == SHT_REL) && (s.flags & SHF_INFO_LINK) &&
