@@ -19,23 +19,15 @@ src="$FIXTURES/vmlinux13"
 # set_entry IN OUT WHAT: entry 0 of __start_mcount_loc := WHAT
 #   outside: __start_mcount_loc itself; code: _etext - 10 (inside the last function)
 set_entry() {
-	python3 - "$@" <<'PY'
-import os, re, subprocess, sys
-cross = os.environ["CROSS"]
+	PYTHONPATH="$HERE" python3 - "$@" <<'PY'
+import sys
+from crosscheck import file_offset, symbol_value
 p, out, what = sys.argv[1:4]
-nm = subprocess.run([cross + "nm", p], capture_output=True, text=True).stdout
-def sym(n):
-    return int(re.search(r"^([0-9a-f]+) \w %s$" % n, nm, re.M).group(1), 16)
-secs = subprocess.run([cross + "readelf", "-SW", p], capture_output=True, text=True).stdout
-def off(addr):
-    for m in re.finditer(r"\]\s+\S+\s+\S+\s+([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)", secs):
-        a, o, s = (int(x, 16) for x in m.groups())
-        if a and a <= addr < a + s:
-            return o + addr - a
 b = bytearray(open(p, "rb").read())
-start = sym("__start_mcount_loc")
-v = start if what == "outside" else sym("_etext") - 10
-b[off(start):off(start) + 8] = v.to_bytes(8, "little")
+start = symbol_value(p, "__start_mcount_loc")
+v = start if what == "outside" else symbol_value(p, "_etext") - 10
+at = file_offset(p, start)
+b[at:at + 8] = v.to_bytes(8, "little")
 open(out, "wb").write(b)
 PY
 }

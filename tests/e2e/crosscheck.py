@@ -176,6 +176,22 @@ BRANCHES = {"j", "jal", "beq", "bne", "blt", "bge", "bltu", "bgeu", "beqz", "bne
             "bgtu", "bleu"}
 
 
+def symbol_value(path, name):
+    """Value of symbol NAME in PATH, from nm."""
+    nm = run(CROSS + "nm", path)
+    return int(re.search(r"^([0-9a-f]+) \w %s$" % re.escape(name), nm, re.M).group(1), 16)
+
+
+def file_offset(path, addr):
+    """File offset of virtual address ADDR in PATH, from readelf -S."""
+    secs = run(READELF, "-SW", path)
+    for m in re.finditer(r"\]\s+\S+\s+\S+\s+([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)", secs):
+        a, o, s = (int(x, 16) for x in m.groups())
+        if a and a <= addr < a + s:
+            return o + addr - a
+    raise ValueError("address %#x is in no section of %s" % (addr, path))
+
+
 def disasm(path, secname, start, stop):
     """[(addr, nbytes, hex, mnemonic, operands normalized)] for [start, stop)."""
     out = []

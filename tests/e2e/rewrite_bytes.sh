@@ -117,20 +117,14 @@ rw "$relax" "$T/relax.allowed" --allow-relax &&
 # verify catches a corrupted layout: overwrite the jalr (P+20) of the first site
 if [ -e "$T/vmlinux13.disabled" ]; then
 	cp "$T/vmlinux13.disabled" "$T/corrupt"
-	python3 - "$T/corrupt" <<'PY'
-import subprocess, sys, re
+	PYTHONPATH="$HERE" python3 - "$T/corrupt" <<'PY'
+import sys
+from crosscheck import file_offset, symbol_value
 p = sys.argv[1]
-cross = __import__("os").environ["CROSS"]
-start = int(re.search(r"([0-9a-f]+) \w __start_mcount_loc", subprocess.run([cross + "nm", p], capture_output=True, text=True).stdout).group(1), 16)
-secs = subprocess.run([cross + "readelf", "-SW", p], capture_output=True, text=True).stdout
-def off(addr):
-    for m in re.finditer(r"\]\s+\S+\s+\S+\s+([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)", secs):
-        a, o, s = (int(x, 16) for x in m.groups())
-        if a and a <= addr < a + s:
-            return o + addr - a
 b = bytearray(open(p, "rb").read())
-P = int.from_bytes(b[off(start):off(start) + 8], "little")
-b[off(P) + 20:off(P) + 24] = b"\xff\xff\xff\xff"
+table = file_offset(p, symbol_value(p, "__start_mcount_loc"))
+P = int.from_bytes(b[table:table + 8], "little")
+b[file_offset(p, P) + 20:file_offset(p, P) + 24] = b"\xff\xff\xff\xff"
 open(p, "wb").write(b)
 PY
 	"$RVTRAMP" verify "$T/corrupt" >/dev/null 2>&1
