@@ -66,7 +66,9 @@ Status emit_mcount_loc(Context &ctx) {
     r.offset = table.bytes.size();
     r.type = img.is64() ? R_RISCV_64 : R_RISCV_32;
     r.sym = static_cast<uint32_t>(*base);
-    r.addend = int64_t(s.offset - (sym.type == STT_SECTION ? 0 : sym.value));
+    // The entry is symbol + addend: use the symbol's real value, which a
+    // section symbol normally has as 0 but a damaged table may not.
+    r.addend = int64_t(s.offset - sym.value);
     rela.relas.push_back(r);
     table.bytes.resize(table.bytes.size() + img.word_size(), 0);
   }
