@@ -17,15 +17,13 @@ namespace {
 
 // End of the function that starts at functions[i]: its size when it has one,
 // else the next symbol, else the section end.
-uint64_t function_end(const ElfImage &img, const std::vector<std::pair<uint64_t, size_t>> &funcs,
-                      size_t i, const Section &sec) {
-  const Symbol &sym = img.symbols()[funcs[i].second];
+uint64_t function_end(const std::vector<FunctionEntry> &funcs, size_t i, const Section &sec) {
   uint64_t end = sec.addr + sec.size;
-  if (sym.size)
-    end = std::min(end, sym.value + sym.size);
+  if (funcs[i].size)
+    end = std::min(end, funcs[i].address + funcs[i].size);
   for (size_t k = i + 1; k < funcs.size(); ++k)
-    if (funcs[k].first > funcs[i].first) {
-      end = std::min(end, funcs[k].first);
+    if (funcs[k].address > funcs[i].address) {
+      end = std::min(end, funcs[k].address);
       break;
     }
   return end;
@@ -143,6 +141,8 @@ Status run_analyze(Context &ctx) {
   // function's targets cost memory and a hash node per function).
   uint64_t swept_key = ~uint64_t(0);
   std::vector<uint64_t> targets;
+  // Owner lookup: a forward-only cursor per section (sites are in address order).
+  std::vector<size_t> cursor(img.sections().size(), 0);
 
   for (Site &s : ctx.sites) {
     const Section &sec = img.section(s.section);
@@ -178,13 +178,15 @@ Status run_analyze(Context &ctx) {
 
     // Sweep the owning function for direct branches into (S, S+region).
     const auto &funcs = ctx.functions_by_section[s.section];
-    auto f = std::upper_bound(funcs.begin(), funcs.end(), s.address,
-                              [](uint64_t a, const auto &e) { return a < e.first; });
+    size_t &c = cursor[s.section];
+    while (c < funcs.size() && funcs[c].address <= s.address)
+      ++c;
+    const auto f = funcs.begin() + std::ptrdiff_t(c); // upper bound of s.address
     uint64_t fstart = sec.addr, fend = sec.addr + sec.size;
     if (f != funcs.begin()) {
       const size_t i = size_t(std::prev(f) - funcs.begin());
-      fstart = funcs[i].first;
-      fend = function_end(img, funcs, i, sec);
+      fstart = funcs[i].address;
+      fend = function_end(funcs, i, sec);
     }
     if (fend <= s.address)
       fend = sec.addr + sec.size;

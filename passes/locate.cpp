@@ -59,15 +59,18 @@ private:
         continue;
       if (!img_.section(s.shndx).executable())
         continue;
-      ctx_.functions_by_section[s.shndx].push_back({s.value, s.index});
+      ctx_.functions_by_section[s.shndx].push_back(
+          {s.value, s.size, uint32_t(s.index), func});
     }
+    // At one address a function names the site better than a label. The
+    // entries carry what the sort and the lookup need: no symbol-table
+    // access per comparison.
+    auto before = [](const FunctionEntry &a, const FunctionEntry &b) {
+      return a.address != b.address ? a.address < b.address : a.is_func > b.is_func;
+    };
     for (auto &v : ctx_.functions_by_section)
-      std::sort(v.begin(), v.end(), [&](const auto &a, const auto &b) {
-        if (a.first != b.first)
-          return a.first < b.first;
-        // At one address a function names the site better than a label.
-        return (syms[a.second].type == STT_FUNC) > (syms[b.second].type == STT_FUNC);
-      });
+      if (!std::is_sorted(v.begin(), v.end(), before))
+        std::sort(v.begin(), v.end(), before);
   }
 
   Status add(size_t section, uint64_t offset, SiteSource source, const TableRef *ref,
@@ -213,7 +216,8 @@ private:
         if (sym.shndx == 0 || sym.shndx >= img_.sections().size())
           return img_.error_at(rs.index, e,
                                std::string(kind.section) + " entry against " +
-                                   (sym.name.empty() ? "an undefined symbol" : sym.name) +
+                                   (sym.name.empty() ? std::string("an undefined symbol")
+                                                     : std::string(sym.name)) +
                                    " is outside any executable section");
         TableRef ref;
         ref.table_section = rs.target;
@@ -237,7 +241,7 @@ private:
           continue;
         if (r.sym == 0 || r.sym >= img_.symbols().size())
           continue;
-        const std::string &name = img_.symbols()[r.sym].name;
+        const std::string_view name = img_.symbols()[r.sym].name;
         if (std::none_of(std::begin(kMcountSymbols), std::end(kMcountSymbols),
                          [&](const char *m) { return name == m; }))
           continue;
@@ -250,11 +254,14 @@ private:
   // One Site per distinct (section, offset), built in (address, section)
   // order from the sorted entries: no hashing, no moving of large Sites.
   void build_sites() {
-    std::sort(found_.begin(), found_.end(), [](const Found &a, const Found &b) {
+    // Linked kernels come with __mcount_loc already sorted (scripts/sorttable).
+    auto before = [](const Found &a, const Found &b) {
       if (a.address != b.address)
         return a.address < b.address;
       return a.section != b.section ? a.section < b.section : a.offset < b.offset;
-    });
+    };
+    if (!std::is_sorted(found_.begin(), found_.end(), before))
+      std::sort(found_.begin(), found_.end(), before);
     ctx_.sites.reserve(found_.size());
     for (size_t i = 0; i < found_.size(); ++i) {
       const Found &f = found_[i];
@@ -278,6 +285,9 @@ private:
     // Each section's bytes once, not one bounds-checked read per site.
     std::vector<std::span<const uint8_t>> contents(img_.sections().size());
     std::vector<char> have(img_.sections().size(), 0);
+    // Sites come in address order, so each section's owner lookup is a
+    // cursor that only moves forward through its sorted functions.
+    std::vector<size_t> cursor(img_.sections().size(), 0);
     for (Site &s : ctx_.sites) {
       const Section &sec = img_.section(s.section);
       if (!have[s.section]) {
@@ -299,20 +309,21 @@ private:
                                                              : SiteState::Enabled;
       }
       const auto &funcs = ctx_.functions_by_section[s.section];
-      auto it = std::upper_bound(funcs.begin(), funcs.end(), s.address,
-                                 [](uint64_t a, const auto &f) { return a < f.first; });
+      size_t &c = cursor[s.section];
+      while (c < funcs.size() && funcs[c].address <= s.address)
+        ++c;
+      const auto it = funcs.begin() + std::ptrdiff_t(c); // upper bound of s.address
       if (it != funcs.begin()) {
         // Step back to the first symbol at that address (the preferred one).
         auto first = std::prev(it);
-        while (first != funcs.begin() && std::prev(first)->first == first->first)
+        while (first != funcs.begin() && std::prev(first)->address == first->address)
           --first;
         // Past the end of a sized function is no man's land: typically the
         // left-over body of an overridden __weak function, whose table
         // entry survives the link but whose symbol now names the override.
-        const Symbol &sym = img_.symbols()[first->second];
-        if (!(sym.type == STT_FUNC && sym.size && s.address >= sym.value + sym.size)) {
-          s.function = sym.name;
-          s.function_offset = s.address - first->first;
+        if (!(first->is_func && first->size && s.address >= first->address + first->size)) {
+          s.function = img_.symbols()[first->symbol].name;
+          s.function_offset = s.address - first->address;
         }
       }
     }

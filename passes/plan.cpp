@@ -107,8 +107,7 @@ Status run_plan(Context &ctx) {
       // Nops that run into the section end: the region cannot fit at all.
       if (s.offset + s.room == sec.size && s.room < need)
         return img.error_at(s.section, s.offset,
-                            "site " + (s.function.empty() ? hex(s.address)
-                                                          : s.function + "+" + hex(s.function_offset)) +
+                            "site " + site_owner(s) +
                                 ": the trampoline would straddle the end of " + sec.name);
       skip(s, SkipReason::RoomTooSmall,
            "room " + std::to_string(usable) + " < " + std::to_string(need));

@@ -37,11 +37,9 @@ bool cnop_at(const ElfImage &img, size_t section, uint64_t offset) {
 bool function_at(const Context &ctx, size_t section, uint64_t address) {
   const auto &funcs = ctx.functions_by_section[section];
   auto it = std::lower_bound(funcs.begin(), funcs.end(), address,
-                             [](const auto &e, uint64_t a) { return e.first < a; });
-  for (; it != funcs.end() && it->first == address; ++it)
-    if (ctx.image.symbols()[it->second].type == STT_FUNC)
-      return true;
-  return false;
+                             [](const FunctionEntry &e, uint64_t a) { return e.address < a; });
+  // Functions sort before labels at one address.
+  return it != funcs.end() && it->address == address && it->is_func;
 }
 
 // Where a site's reservation starts: P - 2 for a rewritten fixup site.
@@ -196,7 +194,7 @@ Report build_report(const Context &ctx, ReportParts parts) {
     const Section &sec = secs[sym.shndx];
     if (parts.symbols && (sym.type == STT_FUNC || sym.type == STT_OBJECT) && !sym.name.empty() &&
         sym.size)
-      r.symbols.push_back({sym.name, sec.name, sym.value, sym.size, sym.type == STT_FUNC});
+      r.symbols.push_back({std::string(sym.name), sec.name, sym.value, sym.size, sym.type == STT_FUNC});
     if (sym.type != STT_FUNC || !sec.executable())
       continue;
     ++r.function_symbols;

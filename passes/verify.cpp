@@ -14,10 +14,6 @@
 namespace rvtramp {
 namespace {
 
-std::string where(const Site &s) {
-  return s.function.empty() ? hex(s.address) : s.function + "+" + hex(s.function_offset);
-}
-
 // Byte ranges of one section that a rewrite may change.
 using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
 
@@ -157,7 +153,7 @@ VerifyResult verify_image(Context &ctx, const Context *original) {
         ++res.untouched;
         continue;
       }
-      res.problems.push_back(where(s) + ": table entry " + hex(s.address) +
+      res.problems.push_back(site_owner(s) + ": table entry " + hex(s.address) +
                              " names neither a trampoline nor reserved nops");
       continue;
     case SiteState::Disabled:
@@ -166,11 +162,11 @@ VerifyResult verify_image(Context &ctx, const Context *original) {
     }
     auto bytes = img.read(s.section, s.offset, riscv::kTrampolineSize);
     if (!bytes) {
-      res.problems.push_back(where(s) + ": " + bytes.error().what);
+      res.problems.push_back(site_owner(s) + ": " + bytes.error().what);
       continue;
     }
     if (auto bad = riscv::check_decoded_trampoline(*ctx.decoder, *bytes, s.address, ctx.xlen)) {
-      res.problems.push_back(where(s) + ": " + *bad);
+      res.problems.push_back(site_owner(s) + ": " + *bad);
       continue;
     }
     ++(s.state == SiteState::Disabled ? res.disabled : res.enabled);
@@ -190,7 +186,7 @@ Status run_verify(Context &ctx) {
     if (auto bad = riscv::check_decoded_trampoline(*ctx.decoder, *bytes, s.tramp_address(),
                                                    ctx.xlen))
       return ctx.image.error_at(s.section, s.tramp_offset,
-                                "internal: rewritten site " + where(s) + " fails verification: " + *bad);
+                                "internal: rewritten site " + site_owner(s) + " fails verification: " + *bad);
   }
   return Status::ok();
 }

@@ -23,6 +23,13 @@ struct Options {
   std::optional<uint32_t> reserved; // bytes the compiler reserved per site
 };
 
+struct FunctionEntry {
+  uint64_t address = 0;
+  uint64_t size = 0;
+  uint32_t symbol = 0; // index into ElfImage::symbols()
+  bool is_func = false; // STT_FUNC (else a code label)
+};
+
 struct Context {
   explicit Context(ElfImage img) : image(std::move(img)) {}
 
@@ -42,8 +49,8 @@ struct Context {
   // and must not be used.
   uint32_t reserved_room = 0;
   std::string reserved_origin;     // zero entries (functions the linker dropped)
-  // Owning-function lookup, per section: (address, symbol index) sorted.
-  std::vector<std::vector<std::pair<uint64_t, size_t>>> functions_by_section;
+  // Owning-function lookup, per section, sorted by address (functions first).
+  std::vector<std::vector<FunctionEntry>> functions_by_section;
 
   std::vector<std::string> warnings; // "symbol+off: what"
   std::vector<PassTime> timers;

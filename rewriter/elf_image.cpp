@@ -8,6 +8,7 @@
 #include <elf.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,38 +127,62 @@ const char *ElfImage::type_name() const {
   }
 }
 
-Expected<ElfImage> ElfImage::load(const std::string &path) {
+Expected<ElfImage> ElfImage::load(const std::string &path, const std::string &display_name) {
+  const std::string &name = display_name.empty() ? path : display_name;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return make_error(path, std::strerror(errno));
+    return make_error(name, std::strerror(errno));
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     int saved = errno;
     ::close(fd);
-    return make_error(path, S_ISDIR(st.st_mode) ? "is a directory, not an ELF file"
+    return make_error(name, S_ISDIR(st.st_mode) ? "is a directory, not an ELF file"
                                                 : (saved ? std::strerror(saved)
                                                          : "not a regular file"));
   }
-  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      ::close(fd);
-      return make_error(path, n < 0 ? std::strerror(errno) : "file shrank while reading");
-    }
-    done += static_cast<size_t>(n);
+  if (st.st_size == 0) {
+    ::close(fd);
+    return make_error(name, "empty file");
   }
+  // A private, writable mapping: reads come straight from the page cache,
+  // and should libelf ever convert data in place, the change stays in this
+  // process and never reaches the file.
+  const size_t size = static_cast<size_t>(st.st_size);
+  void *map = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  const int saved = errno;
   ::close(fd);
-  return from_bytes(path, std::move(bytes));
+  if (map == MAP_FAILED)
+    return make_error(name, std::string("cannot map: ") + std::strerror(saved));
+  ElfImage img;
+  img.path_ = name;
+  img.image_ = std::span<const uint8_t>(static_cast<const uint8_t *>(map), size);
+  img.image_owner_ = std::shared_ptr<const void>(map, [size](const void *p) {
+    munmap(const_cast<void *>(p), size);
+  });
+  RVT_TRY(img.parse());
+  return img;
 }
 
 Expected<ElfImage> ElfImage::from_bytes(std::string name, std::vector<uint8_t> bytes) {
   ElfImage img;
   img.path_ = std::move(name);
-  img.image_ = std::move(bytes);
+  auto owned = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+  img.image_ = std::span<const uint8_t>(*owned);
+  img.image_owner_ = std::move(owned);
+  RVT_TRY(img.parse());
+  return img;
+}
+
+Expected<ElfImage> ElfImage::edited_image(std::string name) const {
+  if (!new_sections_.empty())
+    return make_error(name, "internal: edited_image with added sections");
+  ElfImage img;
+  img.path_ = std::move(name);
+  img.image_ = current_bytes();
+  if (edited_)
+    img.image_owner_ = edited_;
+  else
+    img.image_owner_ = image_owner_;
   RVT_TRY(img.parse());
   return img;
 }
@@ -188,7 +213,10 @@ Status ElfImage::parse() {
     return error("libelf: " + libelf_message());
 
   ElfHandle h;
-  h.elf = elf_memory(reinterpret_cast<char *>(image_.data()), image_.size());
+  // libelf wants a writable pointer; it converts nothing for a little-endian
+  // file on this host (and a mapping is private anyway).
+  h.elf = elf_memory(reinterpret_cast<char *>(const_cast<uint8_t *>(image_.data())),
+                     image_.size());
   if (!h.elf || elf_kind(h.elf) != ELF_K_ELF)
     return error("not an ELF file: " + libelf_message());
   GElf_Ehdr eh;
@@ -225,6 +253,7 @@ Status ElfImage::parse() {
     return error("section name string table index out of range");
 
   shstrndx_ = shstrndx;
+  shoff_ = eh.e_shoff;
   sections_.resize(shnum);
   for (size_t i = 0; i < shnum; ++i) {
     Elf_Scn *scn = elf_getscn(h.elf, i);
@@ -344,7 +373,18 @@ Status ElfImage::parse() {
         return error_at(symtab->index, i * entsz,
                         "symbol " + std::to_string(i) + ": name offset " +
                             hex(sym.st_name) + " past the string table");
-      out.name = nm;
+      // libelf checked the name; the model keeps a view of the file's bytes.
+      const Section &strtab = sections_[symtab->link];
+      const uint8_t *base = image_.data() + strtab.offset;
+      const void *nul = sym.st_name < strtab.size
+                            ? std::memchr(base + sym.st_name, 0, strtab.size - sym.st_name)
+                            : nullptr;
+      if (!nul || !strtab.has_file_bytes())
+        return error_at(symtab->index, i * entsz,
+                        "symbol " + std::to_string(i) + ": name not terminated in " +
+                            strtab.name);
+      out.name = std::string_view(reinterpret_cast<const char *>(base + sym.st_name),
+                                  static_cast<const uint8_t *>(nul) - (base + sym.st_name));
       out.value = sym.st_value;
       out.size = sym.st_size;
       out.type = GELF_ST_TYPE(sym.st_info);
@@ -352,12 +392,12 @@ Status ElfImage::parse() {
       out.shndx = sym.st_shndx == SHN_XINDEX ? xndx : sym.st_shndx;
       if (sym.st_shndx == SHN_XINDEX && (!xdata || xndx >= shnum))
         return error_at(symtab->index, i * entsz,
-                        "symbol " + out.name + ": extended section index out of range");
+                        "symbol " + std::string(out.name) + ": extended section index out of range");
       if (out.shndx >= shnum && out.shndx < SHN_LORESERVE)
         return error_at(symtab->index, i * entsz,
-                        "symbol " + out.name + ": section index " +
+                        "symbol " + std::string(out.name) + ": section index " +
                             std::to_string(out.shndx) + " out of range");
-      symbols_.push_back(std::move(out));
+      symbols_.push_back(out);
     }
   }
 
@@ -440,16 +480,14 @@ Expected<std::span<const uint8_t>> ElfImage::read(size_t section, uint64_t offse
   if (offset > s.size || length > s.size - offset)
     return error_at(section, offset,
                     "read of " + std::to_string(length) + " bytes past the section end");
-  if (auto it = content_edits_.find(section); it != content_edits_.end())
-    return std::span<const uint8_t>(it->second.data() + offset, length);
-  return std::span<const uint8_t>(image_.data() + s.offset + offset, length);
+  return current_bytes().subspan(s.offset + offset, length);
 }
 
 Expected<std::span<const uint8_t>> ElfImage::read_original(size_t section, uint64_t offset,
                                                            uint64_t length) const {
   auto checked = read(section, offset, length);
   RVT_TRY(checked);
-  return std::span<const uint8_t>(image_.data() + sections_[section].offset + offset, length);
+  return image_.subspan(sections_[section].offset + offset, length);
 }
 
 Expected<uint64_t> ElfImage::read_word(size_t section, uint64_t offset) const {
@@ -461,39 +499,51 @@ Expected<uint64_t> ElfImage::read_word(size_t section, uint64_t offset) const {
   return v;
 }
 
+std::vector<uint8_t> &ElfImage::edited() {
+  if (!edited_)
+    edited_ = std::make_shared<std::vector<uint8_t>>(image_.begin(), image_.end());
+  return *edited_;
+}
+
+namespace {
+void put_le(uint8_t *p, uint64_t v, unsigned width) {
+  for (unsigned i = 0; i < width; ++i)
+    p[i] = uint8_t(v >> (8 * i));
+}
+} // namespace
+
 Status ElfImage::write_bytes(size_t section, uint64_t offset,
                              std::span<const uint8_t> bytes) {
   auto check = read(section, offset, bytes.size());
   RVT_TRY(check);
-  auto it = content_edits_.find(section);
-  if (it == content_edits_.end()) {
-    const Section &s = sections_[section];
-    it = content_edits_
-             .emplace(section, std::vector<uint8_t>(image_.begin() + s.offset,
-                                                    image_.begin() + s.offset + s.size))
-             .first;
-  }
-  std::copy(bytes.begin(), bytes.end(), it->second.begin() + offset);
+  std::copy(bytes.begin(), bytes.end(), edited().begin() + sections_[section].offset + offset);
   return Status::ok();
 }
 
 Status ElfImage::write_word(size_t section, uint64_t offset, uint64_t value) {
   uint8_t buf[8];
-  for (unsigned i = 0; i < 8; ++i)
-    buf[i] = uint8_t(value >> (8 * i));
+  put_le(buf, value, 8);
   return write_bytes(section, offset, std::span<const uint8_t>(buf, word_size()));
 }
 
+// The addend is the last field of Elf32_Rela / Elf64_Rela; the entry was
+// validated to lie inside its section when the table was read.
 void ElfImage::set_rela_addend(size_t rela_list_index, size_t entry, int64_t addend) {
   relas_.at(rela_list_index).entries.at(entry).addend = addend;
-  addend_edits_[{rela_list_index, entry}] = addend;
+  const Section &s = sections_[relas_[rela_list_index].index];
+  const uint64_t at = is64_ ? entry * sizeof(Elf64_Rela) + offsetof(Elf64_Rela, r_addend)
+                            : entry * sizeof(Elf32_Rela) + offsetof(Elf32_Rela, r_addend);
+  put_le(edited().data() + s.offset + at, uint64_t(addend), is64_ ? 8 : 4);
 }
 
+// sh_addralign of the section header, in the header table parse() checked.
 void ElfImage::raise_addralign(size_t section, uint64_t align) {
-  if (sections_.at(section).addralign < align) {
-    sections_[section].addralign = align;
-    addralign_edits_[section] = align;
-  }
+  if (sections_.at(section).addralign >= align)
+    return;
+  sections_[section].addralign = align;
+  const uint64_t at = is64_ ? shoff_ + section * sizeof(Elf64_Shdr) + offsetof(Elf64_Shdr, sh_addralign)
+                            : shoff_ + section * sizeof(Elf32_Shdr) + offsetof(Elf32_Shdr, sh_addralign);
+  put_le(edited().data() + at, align, is64_ ? 8 : 4);
 }
 
 size_t ElfImage::add_section(NewSection section) {
@@ -502,8 +552,7 @@ size_t ElfImage::add_section(NewSection section) {
 }
 
 bool ElfImage::modified() const {
-  return !content_edits_.empty() || !addralign_edits_.empty() || !addend_edits_.empty() ||
-         !new_sections_.empty();
+  return edited_ || !new_sections_.empty();
 }
 
 namespace {
@@ -522,9 +571,10 @@ Status write_all(int fd, const uint8_t *p, size_t n, const std::string &name) {
 } // namespace
 
 Status ElfImage::write_to_fd(int fd, const std::string &name) const {
-  RVT_TRY(write_all(fd, image_.data(), image_.size(), name));
-  if (!modified())
-    return Status::ok();
+  const auto bytes = current_bytes();
+  RVT_TRY(write_all(fd, bytes.data(), bytes.size(), name));
+  if (new_sections_.empty())
+    return Status::ok(); // every edit is in place: the layout does not move
   if (!libelf_ready())
     return make_error(name, "libelf: " + libelf_message());
   // Buffers handed to libelf for new data; declared before the handle so they
@@ -538,43 +588,7 @@ Status ElfImage::write_to_fd(int fd, const std::string &name) const {
   auto fail = [&](const std::string &what) {
     return make_error(name, what + ": " + libelf_message());
   };
-  // Keep every offset as it is unless sections are added: the rewrite changes
-  // bytes in place, so the file layout must not move.
-  const bool keep_layout = new_sections_.empty();
-  if (keep_layout)
-    elf_flagelf(h.elf, ELF_C_SET, ELF_F_LAYOUT);
-
-  for (const auto &[index, bytes] : content_edits_) {
-    Elf_Scn *scn = elf_getscn(h.elf, index);
-    Elf_Data *data = scn ? elf_getdata(scn, nullptr) : nullptr;
-    if (!data || data->d_size != bytes.size() || data->d_buf == nullptr)
-      return fail("section " + sections_[index].name + ": cannot update contents");
-    std::memcpy(data->d_buf, bytes.data(), bytes.size());
-    elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
-  }
-  for (const auto &[index, align] : addralign_edits_) {
-    Elf_Scn *scn = elf_getscn(h.elf, index);
-    GElf_Shdr sh;
-    if (!scn || !gelf_getshdr(scn, &sh))
-      return fail("section " + sections_[index].name);
-    sh.sh_addralign = align;
-    if (!gelf_update_shdr(scn, &sh))
-      return fail("section " + sections_[index].name + ": cannot update header");
-    elf_flagshdr(scn, ELF_C_SET, ELF_F_DIRTY);
-  }
-  for (const auto &[key, addend] : addend_edits_) {
-    const RelaSection &rs = relas_[key.first];
-    Elf_Scn *scn = elf_getscn(h.elf, rs.index);
-    Elf_Data *data = scn ? elf_getdata(scn, nullptr) : nullptr;
-    GElf_Rela r;
-    if (!data || !gelf_getrela(data, static_cast<int>(key.second), &r))
-      return fail("section " + sections_[rs.index].name + ": cannot read relocation");
-    r.r_addend = addend;
-    if (!gelf_update_rela(data, static_cast<int>(key.second), &r))
-      return fail("section " + sections_[rs.index].name + ": cannot update relocation");
-    elf_flagdata(data, ELF_C_SET, ELF_F_DIRTY);
-  }
-  if (!new_sections_.empty()) {
+  {
     // New sections need names: extend the section name table.
     size_t shstrndx = 0;
     if (elf_getshdrstrndx(h.elf, &shstrndx) != 0)

@@ -9,7 +9,7 @@
 #include "diag.h"
 
 #include <cstdint>
-#include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,7 +38,7 @@ struct Section {
 
 struct Symbol {
   size_t index = 0;
-  std::string name;
+  std::string_view name; // into the image's string table: lives as long as the image
   uint64_t value = 0;
   uint64_t size = 0;
   uint8_t type = 0;    // STT_*
@@ -79,10 +79,14 @@ const char *elf_machine_name(uint16_t machine);
 
 class ElfImage {
 public:
-  // Reads and validates the whole file; every later read is bounds-checked
-  // against what was validated here.
-  static Expected<ElfImage> load(const std::string &path);
+  // Maps and validates the whole file; every later read is bounds-checked
+  // against what was validated here. Errors name display_name (default: path).
+  static Expected<ElfImage> load(const std::string &path, const std::string &display_name = {});
   static Expected<ElfImage> from_bytes(std::string name, std::vector<uint8_t> bytes);
+  // The edited image as it will be written, parsed afresh: what the write
+  // would put on disk, checked without a copy. Only when no section is added
+  // (then the file written is exactly these bytes).
+  Expected<ElfImage> edited_image(std::string name) const;
 
   ElfImage(ElfImage &&) = default;
   ElfImage &operator=(ElfImage &&) = default;
@@ -94,6 +98,10 @@ public:
   bool is_relocatable() const; // ET_REL
   const char *type_name() const;
   uint64_t file_size() const { return image_.size(); }
+  // The bytes write_to_fd starts from: the original with every edit applied.
+  std::span<const uint8_t> current_bytes() const {
+    return edited_ ? std::span<const uint8_t>(*edited_) : image_;
+  }
 
   const std::vector<Section> &sections() const { return sections_; }
   const Section &section(size_t index) const { return sections_.at(index); }
@@ -115,7 +123,9 @@ public:
   // The original (unedited) file bytes.
   std::span<const uint8_t> original_bytes() const { return image_; }
 
-  // Edits. Each is bounds-checked and remembered for write().
+  // Edits. Each is bounds-checked and applied to one private copy of the
+  // file (made on the first edit) at the validated file offset, so writing
+  // is one sequential write and the layout cannot move.
   Status write_bytes(size_t section, uint64_t offset, std::span<const uint8_t> bytes);
   Status write_word(size_t section, uint64_t offset, uint64_t value);
   void set_rela_addend(size_t rela_list_index, size_t entry, int64_t addend);
@@ -124,8 +134,8 @@ public:
   bool modified() const;
   const std::vector<NewSection> &new_sections() const { return new_sections_; }
 
-  // Writes the edited image to fd through libelf. The file at fd must be
-  // empty; it receives the original bytes first, then libelf applies edits.
+  // Writes the edited image to fd. The file at fd must be empty; it receives
+  // the edited bytes, then libelf lays out the added sections, if any.
   Status write_to_fd(int fd, const std::string &display_name) const;
 
   Error error(std::string what) const { return make_error(path_, std::move(what)); }
@@ -135,8 +145,14 @@ private:
   ElfImage() = default;
   Status parse();
 
+  std::vector<uint8_t> &edited();
+
   std::string path_;
-  std::vector<uint8_t> image_;
+  // The file: mapped or owned; image_owner_ keeps it alive (and shared with
+  // edited_image() views).
+  std::span<const uint8_t> image_;
+  std::shared_ptr<const void> image_owner_;
+  uint64_t shoff_ = 0;
   uint16_t type_ = 0;
   bool is64_ = true;
   size_t shstrndx_ = 0;
@@ -144,10 +160,7 @@ private:
   std::vector<Symbol> symbols_;
   std::vector<RelaSection> relas_;
 
-  // Edits, keyed by section index.
-  std::map<size_t, std::vector<uint8_t>> content_edits_;
-  std::map<size_t, uint64_t> addralign_edits_;
-  std::map<std::pair<size_t, size_t>, int64_t> addend_edits_;
+  std::shared_ptr<std::vector<uint8_t>> edited_; // null until the first edit
   std::vector<NewSection> new_sections_;
 };
 

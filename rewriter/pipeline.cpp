@@ -94,9 +94,13 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
     auto file = AtomicFile::create(req.output, mode);
     RVT_TRY(file);
     RVT_TRY(ctx.image.write_to_fd(file->fd(), req.output));
-    // Reload what was written and check it against the input before it
-    // replaces anything.
-    auto written = ElfImage::load(file->temp_path());
+    // Parse what was written afresh and check it against the input before it
+    // replaces anything. Without added sections the file is exactly the
+    // edited bytes, so they are checked in memory; with them, libelf laid the
+    // file out and it is read back.
+    auto written = ctx.image.new_sections().empty()
+                       ? ctx.image.edited_image(req.output)
+                       : ElfImage::load(file->temp_path(), req.output);
     if (!written)
       return make_error(req.output, "written file does not load back: " + written.error().what);
     Context check(written.take());

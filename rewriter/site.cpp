@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "site.h"
 
+#include "diag.h"
+
 namespace rvtramp {
 
 const char *source_name(SiteSource s) {
@@ -36,6 +38,11 @@ const char *skip_reason_key(SkipReason r) {
   case SkipReason::Referenced: return "referenced_in_region";
   }
   return "?";
+}
+
+std::string site_owner(const Site &s) {
+  return s.function.empty() ? hex(s.address)
+                            : std::string(s.function) + "+" + hex(s.function_offset);
 }
 
 } // namespace rvtramp

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rvtramp {
@@ -20,17 +21,18 @@ enum class SiteState : uint8_t { Nops, Disabled, Enabled, Other };
 const char *site_state_name(SiteState s);
 
 // Where a table points at this site, so emit can move the pointer to P.
+// 32 bytes: one per table entry, and a kernel has 10^5 of them.
 struct TableRef {
-  size_t table_section = 0;   // section holding the pointer (absolute tables)
-  uint64_t entry_offset = 0;  // offset of the pointer inside it
+  uint64_t entry_offset = 0;  // offset of the pointer inside table_section
+  uint32_t table_section = 0; // section holding the pointer (absolute tables)
   // Relocatable tables: the RELA entry whose addend is the pointer.
-  bool via_rela = false;
-  size_t rela_list = 0;       // index into ElfImage::relas()
-  size_t rela_entry = 0;
+  uint32_t rela_list = 0;     // index into ElfImage::relas()
+  uint32_t rela_entry = 0;
   // vmlinux built relocatable: an R_RISCV_RELATIVE holding the same value.
+  uint32_t relative_list = 0;
+  uint32_t relative_entry = 0;
+  bool via_rela = false;
   bool has_relative = false;
-  size_t relative_list = 0;
-  size_t relative_entry = 0;
 };
 
 enum class Decision : uint8_t { Undecided, Rewrite, Skip };
@@ -53,7 +55,7 @@ struct Site {
   size_t section = 0;       // executable section holding the site
   uint64_t offset = 0;      // S, section-relative
   uint64_t address = 0;     // sh_addr + S
-  std::string function;     // owning symbol, empty if none
+  std::string_view function; // owning symbol (a view into the image), empty if none
   uint64_t function_offset = 0;
   uint32_t room = 0;        // bytes of nop/c.nop from S
   SiteState state = SiteState::Other;
@@ -77,5 +79,9 @@ struct Site {
   uint64_t tramp_address() const { return address + (tramp_offset - offset); }
   unsigned align() const { return unsigned(address & 7); }
 };
+
+// "symbol+0xoff", or the address when no function owns the site: how every
+// message names a site (objtool style).
+std::string site_owner(const Site &s);
 
 } // namespace rvtramp

@@ -42,10 +42,6 @@ Summary summarize(const Context &ctx) {
 
 } // namespace
 
-std::string site_owner(const Site &s) {
-  return s.function.empty() ? hex(s.address) : s.function + "+" + hex(s.function_offset);
-}
-
 nlohmann::json sites_json(const Context &ctx) {
   using nlohmann::json;
   json sites = json::array();

@@ -10,7 +10,6 @@
 
 namespace rvtramp {
 
-std::string site_owner(const Site &s); // "symbol+0xoff" or the address
 std::string site_sources(const Site &s); // "mcount_loc,patchable_function_entries"
 nlohmann::json sites_json(const Context &ctx);
 void print_sites_text(const Context &ctx, std::ostream &os);
