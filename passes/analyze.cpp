@@ -161,18 +161,22 @@ Status run_analyze(Context &ctx) {
       const bool marker = r.type == R_RISCV_RELAX || r.type == R_RISCV_ALIGN;
       if (own_call || (marker && r.offset == s.offset))
         continue;
-      s.foreign_reloc = std::string(riscv_reloc_name(r.type)) + " at +" +
+      s.hazard = SkipReason::ForeignRelocation;
+      s.reason_detail = std::string(riscv_reloc_name(r.type)) + " at +" +
                         std::to_string(r.offset - s.offset);
       break;
     }
 
+    // A relocation in the region already rules the site out: the first
+    // hazard found is the one reported.
     const auto &rf = refs[s.section];
     for (auto r = std::lower_bound(rf.begin(), rf.end(), lo,
                                    [](const Reference &x, uint64_t off) { return x.offset < off; });
-         r != rf.end() && r->offset < hi; ++r) {
+         s.hazard == SkipReason::None && r != rf.end() && r->offset < hi; ++r) {
       if (r->at_entry_ok && r->offset == lo)
         continue;
-      s.referenced_by = std::string(r->from) + " at +" + std::to_string(r->offset - lo);
+      s.hazard = SkipReason::Referenced;
+      s.reason_detail = std::string(r->from) + " at +" + std::to_string(r->offset - lo);
       break;
     }
 

@@ -93,7 +93,7 @@ Status run_emit(Context &ctx) {
     const uint64_t delta = s.tramp_offset - s.offset;
     if (delta == 0)
       continue;
-    for (const TableRef &ref : s.refs) {
+    for (const TableRef &ref : ctx.refs_of(s)) {
       if (ref.via_rela) {
         const Rela &r = img.relas()[ref.rela_list].entries[ref.rela_entry];
         img.set_rela_addend(ref.rela_list, ref.rela_entry, r.addend + int64_t(delta));

@@ -29,10 +29,14 @@ constexpr uint32_t kRoomScanLimit = 64; // far more than any layout needs
 
 class Locator {
 public:
-  explicit Locator(Context &ctx) : ctx_(ctx), img_(ctx.image) {}
+  // full: owners and table references too (everything later passes use);
+  // else only the entries and what their bytes hold (the output check).
+  Locator(Context &ctx, bool full) : ctx_(ctx), img_(ctx.image), full_(full) {}
 
   Status run() {
-    index_functions();
+    ctx_.functions_by_section.assign(img_.sections().size(), {});
+    if (full_)
+      index_functions();
     if (img_.is_relocatable()) {
       for (const auto &kind : kTables)
         RVT_TRY(relocatable_tables(kind));
@@ -47,7 +51,6 @@ public:
 
 private:
   void index_functions() {
-    ctx_.functions_by_section.assign(img_.sections().size(), {});
     const auto &syms = img_.symbols();
     for (const auto &s : syms) {
       if (s.shndx == 0 || s.shndx >= img_.sections().size())
@@ -60,17 +63,13 @@ private:
       if (!img_.section(s.shndx).executable())
         continue;
       ctx_.functions_by_section[s.shndx].push_back(
-          {s.value, s.size, uint32_t(s.index), func});
+          {s.value, s.size, s.name, func});
     }
     // At one address a function names the site better than a label. The
     // entries carry what the sort and the lookup need: no symbol-table
     // access per comparison.
-    auto before = [](const FunctionEntry &a, const FunctionEntry &b) {
-      return a.address != b.address ? a.address < b.address : a.is_func > b.is_func;
-    };
     for (auto &v : ctx_.functions_by_section)
-      if (!std::is_sorted(v.begin(), v.end(), before))
-        std::sort(v.begin(), v.end(), before);
+      sort_functions(v);
   }
 
   Status add(size_t section, uint64_t offset, SiteSource source, const TableRef *ref,
@@ -84,8 +83,12 @@ private:
       return img_.error_at(table_section, entry_where,
                            std::string(source_name(source)) + " entry " +
                                hex(sec.addr + offset) + " is past the end of " + sec.name);
-    found_.push_back({sec.addr + offset, section, offset, uint8_t(source), ref != nullptr,
-                      ref ? *ref : TableRef{}});
+    uint32_t ref_index = kNoRef;
+    if (ref && full_) {
+      ref_index = uint32_t(refs_.size());
+      refs_.push_back(*ref);
+    }
+    found_.push_back({sec.addr + offset, offset, uint32_t(section), ref_index, uint8_t(source)});
     return Status::ok();
   }
 
@@ -254,30 +257,36 @@ private:
   // One Site per distinct (section, offset), built in (address, section)
   // order from the sorted entries: no hashing, no moving of large Sites.
   void build_sites() {
-    // Linked kernels come with __mcount_loc already sorted (scripts/sorttable).
-    auto before = [](const Found &a, const Found &b) {
-      if (a.address != b.address)
-        return a.address < b.address;
-      return a.section != b.section ? a.section < b.section : a.offset < b.offset;
-    };
-    if (!std::is_sorted(found_.begin(), found_.end(), before))
-      std::sort(found_.begin(), found_.end(), before);
+    // Sorted by (address, section): within a section the address orders the
+    // offsets. 16-byte keys sort much faster than the entries themselves;
+    // riscv's __mcount_loc is not sorted at build time.
+    std::vector<std::pair<uint64_t, uint64_t>> order(found_.size());
+    for (size_t i = 0; i < found_.size(); ++i)
+      order[i] = {found_[i].address, uint64_t(found_[i].section) << 32 | i};
+    if (!std::is_sorted(order.begin(), order.end()))
+      std::sort(order.begin(), order.end());
     ctx_.sites.reserve(found_.size());
-    for (size_t i = 0; i < found_.size(); ++i) {
-      const Found &f = found_[i];
-      if (i == 0 || f.section != found_[i - 1].section || f.offset != found_[i - 1].offset) {
+    ctx_.table_refs.reserve(refs_.size());
+    const Found *prev = nullptr;
+    for (const auto &key : order) {
+      const Found &f = found_[uint32_t(key.second)];
+      if (!prev || f.section != prev->section || f.offset != prev->offset) {
         Site &site = ctx_.sites.emplace_back();
         site.section = f.section;
         site.offset = f.offset;
         site.address = f.address;
+        site.first_ref = uint32_t(ctx_.table_refs.size());
       }
+      prev = &f;
       Site &site = ctx_.sites.back();
       site.sources |= f.source;
-      if (f.has_ref)
-        site.refs.push_back(f.ref);
+      if (f.ref != kNoRef) {
+        ctx_.table_refs.push_back(refs_[f.ref]);
+        ++site.ref_count;
+      }
     }
-    found_.clear();
-    found_.shrink_to_fit();
+    std::vector<Found>().swap(found_);
+    std::vector<TableRef>().swap(refs_);
   }
 
   void finish() {
@@ -322,24 +331,44 @@ private:
         // left-over body of an overridden __weak function, whose table
         // entry survives the link but whose symbol now names the override.
         if (!(first->is_func && first->size && s.address >= first->address + first->size)) {
-          s.function = img_.symbols()[first->symbol].name;
+          s.function = first->name; // from the entry: no random symbol-table access
           s.function_offset = s.address - first->address;
         }
       }
     }
   }
 
+  // Functions before labels at one address; sorted through 16-byte keys.
+  static void sort_functions(std::vector<FunctionEntry> &v) {
+    auto before = [](const FunctionEntry &a, const FunctionEntry &b) {
+      return a.address != b.address ? a.address < b.address : a.is_func > b.is_func;
+    };
+    if (std::is_sorted(v.begin(), v.end(), before))
+      return;
+    std::vector<std::pair<uint64_t, uint64_t>> keys(v.size());
+    for (size_t i = 0; i < v.size(); ++i)
+      keys[i] = {v[i].address, uint64_t(!v[i].is_func) << 32 | i};
+    std::sort(keys.begin(), keys.end());
+    std::vector<FunctionEntry> sorted;
+    sorted.reserve(v.size());
+    for (const auto &k : keys)
+      sorted.push_back(v[uint32_t(k.second)]);
+    v.swap(sorted);
+  }
+
+  static constexpr uint32_t kNoRef = UINT32_MAX;
   Context &ctx_;
   const ElfImage &img_;
+  const bool full_;
   struct Found {
     uint64_t address;
-    size_t section;
     uint64_t offset;
+    uint32_t section;
+    uint32_t ref; // index into refs_, or kNoRef
     uint8_t source;
-    bool has_ref;
-    TableRef ref;
   };
   std::vector<Found> found_;  // every table entry / call, before merging
+  std::vector<TableRef> refs_;
   bool relatives_indexed_ = false;
   int overlap_checked_ = 0; // 0: not yet, 1: no overlap, 2: overlap
   const Section *last_hit_ = nullptr;
@@ -348,14 +377,20 @@ private:
 
 } // namespace
 
-Status run_locate(Context &ctx) {
+namespace {
+Status locate(Context &ctx, bool full) {
   ctx.xlen = ctx.image.is64() ? riscv::Xlen::RV64 : riscv::Xlen::RV32;
   if (!ctx.decoder)
     ctx.decoder = riscv::Decoder::create(ctx.xlen);
   if (!ctx.decoder)
     return ctx.image.error("Capstone cannot decode RISC-V (built without it?)");
   ctx.sites.clear();
-  return Locator(ctx).run();
+  ctx.table_refs.clear();
+  return Locator(ctx, full).run();
 }
+} // namespace
+
+Status run_locate(Context &ctx) { return locate(ctx, true); }
+Status run_locate_entries(Context &ctx) { return locate(ctx, false); }
 
 } // namespace rvtramp

@@ -8,6 +8,9 @@
 namespace rvtramp {
 
 Status run_locate(Context &ctx);   // sites from __mcount_loc, __patchable_function_entries, -pg calls
+// The same sites and states without owners or table references: enough to
+// verify a written file against its input (verify names sites through it).
+Status run_locate_entries(Context &ctx);
 Status run_analyze(Context &ctx);  // hazards: branch targets, relocations, relaxation
 Status run_plan(Context &ctx);     // A8 / A4 / fixup / skip(reason), destination literal
 Status run_rewrite(Context &ctx);  // layout bytes

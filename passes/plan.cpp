@@ -56,19 +56,16 @@ void skip(Site &s, SkipReason reason, std::string detail) {
 // none): a region must not cover another table entry, whatever the nops
 // around it say (empty functions in a row, or a corrupt table listing two
 // addresses a few bytes apart). Indexed like ctx.sites.
+// Sites are sorted by (address, section), so within one section they come in
+// offset order: remembering each section's previous site is enough.
 std::vector<uint64_t> gaps_to_next_site(const Context &ctx) {
-  std::vector<size_t> order(ctx.sites.size());
-  for (size_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const Site &x = ctx.sites[a], &y = ctx.sites[b];
-    return x.section != y.section ? x.section < y.section : x.offset < y.offset;
-  });
   std::vector<uint64_t> gap(ctx.sites.size(), UINT64_MAX);
-  for (size_t k = 0; k + 1 < order.size(); ++k) {
-    const Site &x = ctx.sites[order[k]], &y = ctx.sites[order[k + 1]];
-    if (x.section == y.section)
-      gap[order[k]] = y.offset - x.offset;
+  std::vector<size_t> previous(ctx.image.sections().size(), SIZE_MAX);
+  for (size_t i = 0; i < ctx.sites.size(); ++i) {
+    const Site &s = ctx.sites[i];
+    if (size_t &p = previous[s.section]; p != SIZE_MAX)
+      gap[p] = s.offset - ctx.sites[p].offset;
+    previous[s.section] = i;
   }
   return gap;
 }
@@ -124,12 +121,12 @@ Status run_plan(Context &ctx) {
            "section " + sec.name + " has linker relaxation (R_RISCV_RELAX/ALIGN)");
       continue;
     }
-    if (!s.foreign_reloc.empty()) {
-      skip(s, SkipReason::ForeignRelocation, "relocation in region: " + s.foreign_reloc);
+    if (s.hazard == SkipReason::ForeignRelocation) {
+      skip(s, SkipReason::ForeignRelocation, "relocation in region: " + s.reason_detail);
       continue;
     }
-    if (!s.referenced_by.empty()) {
-      skip(s, SkipReason::Referenced, "referenced in region: " + s.referenced_by);
+    if (s.hazard == SkipReason::Referenced) {
+      skip(s, SkipReason::Referenced, "referenced in region: " + s.reason_detail);
       continue;
     }
     if (s.branch_into) {

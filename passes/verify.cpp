@@ -37,7 +37,7 @@ void compare_against(const Context &out, const Context &orig, VerifyResult &res)
     const Section &sec = a.section(s.section);
     may_change[s.section].push_back(
         {s.offset, std::min<uint64_t>(sec.size, s.offset + riscv::kFixupSize)});
-    for (const TableRef &r : s.refs) {
+    for (const TableRef &r : orig.refs_of(s)) {
       if (r.via_rela)
         movable_addends.insert({r.rela_list, r.rela_entry});
       else
@@ -131,6 +131,24 @@ void compare_against(const Context &out, const Context &orig, VerifyResult &res)
 VerifyResult verify_image(Context &ctx, const Context *original) {
   VerifyResult res;
   const ElfImage &img = ctx.image;
+  // A written file is located without owners (run_locate_entries): name its
+  // sites through the original's, which has them.
+  auto owner = [&](const Site &s) {
+    if (s.function.empty() && original) {
+      const auto &o = original->sites;
+      auto it = std::lower_bound(o.begin(), o.end(), s, [](const Site &a, const Site &b) {
+        return a.address != b.address ? a.address < b.address : a.section < b.section;
+      });
+      // The entry may have moved from S to P = S + 2 (a fixup).
+      if (it != o.end() && it->section == s.section && it->address == s.address)
+        return site_owner(*it);
+      if (it != o.begin() && std::prev(it)->section == s.section &&
+          std::prev(it)->address + 2 == s.address && !std::prev(it)->function.empty())
+        return std::string(std::prev(it)->function) + "+" +
+               hex(std::prev(it)->function_offset + 2);
+    }
+    return site_owner(s);
+  };
   // Against the original, a site it already had as something other than
   // nops was skipped ("not nops") and left alone: that is not a failure.
   std::set<std::pair<size_t, uint64_t>> left_alone;
@@ -153,7 +171,7 @@ VerifyResult verify_image(Context &ctx, const Context *original) {
         ++res.untouched;
         continue;
       }
-      res.problems.push_back(site_owner(s) + ": table entry " + hex(s.address) +
+      res.problems.push_back(owner(s) + ": table entry " + hex(s.address) +
                              " names neither a trampoline nor reserved nops");
       continue;
     case SiteState::Disabled:
@@ -162,11 +180,11 @@ VerifyResult verify_image(Context &ctx, const Context *original) {
     }
     auto bytes = img.read(s.section, s.offset, riscv::kTrampolineSize);
     if (!bytes) {
-      res.problems.push_back(site_owner(s) + ": " + bytes.error().what);
+      res.problems.push_back(owner(s) + ": " + bytes.error().what);
       continue;
     }
     if (auto bad = riscv::check_decoded_trampoline(*ctx.decoder, *bytes, s.address, ctx.xlen)) {
-      res.problems.push_back(site_owner(s) + ": " + *bad);
+      res.problems.push_back(owner(s) + ": " + *bad);
       continue;
     }
     ++(s.state == SiteState::Disabled ? res.disabled : res.enabled);

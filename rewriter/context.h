@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,8 @@ struct Options {
 struct FunctionEntry {
   uint64_t address = 0;
   uint64_t size = 0;
-  uint32_t symbol = 0; // index into ElfImage::symbols()
-  bool is_func = false; // STT_FUNC (else a code label)
+  std::string_view name; // the symbol's name (a view into the image)
+  bool is_func = false;  // STT_FUNC (else a code label)
 };
 
 struct Context {
@@ -36,6 +37,10 @@ struct Context {
   ElfImage image;
   Options options;
   std::vector<Site> sites;           // sorted by (address, section)
+  std::vector<TableRef> table_refs;  // grouped by site, in site order
+  std::span<const TableRef> refs_of(const Site &s) const {
+    return std::span<const TableRef>(table_refs).subspan(s.first_ref, s.ref_count);
+  }
   std::unique_ptr<riscv::Decoder> decoder;
   riscv::Xlen xlen = riscv::Xlen::RV64;
 

@@ -104,7 +104,7 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
     if (!written)
       return make_error(req.output, "written file does not load back: " + written.error().what);
     Context check(written.take());
-    RVT_TRY(run_locate(check));
+    RVT_TRY(run_locate_entries(check));
     out.verify = verify_image(check, &ctx);
     if (!out.verify.ok())
       return make_error(req.output, "verification failed, nothing written: " +

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace rvtramp {
 
@@ -51,30 +50,35 @@ enum class SkipReason : uint8_t {
 };
 const char *skip_reason_key(SkipReason r); // stable machine key ("room", ...)
 
+// A kernel has 10^5 sites and the rewrite holds two sets of them (input and
+// output check): fields are ordered and sized to keep this near 130 bytes.
 struct Site {
-  size_t section = 0;       // executable section holding the site
   uint64_t offset = 0;      // S, section-relative
   uint64_t address = 0;     // sh_addr + S
   std::string_view function; // owning symbol (a view into the image), empty if none
   uint64_t function_offset = 0;
+  uint32_t first_ref = 0;   // this site's table entries: Context::refs_of()
+  uint32_t ref_count = 0;
+  uint32_t section = 0;     // executable section holding the site
   uint32_t room = 0;        // bytes of nop/c.nop from S
   SiteState state = SiteState::Other;
   uint8_t sources = 0;      // SiteSource bits
-  std::vector<TableRef> refs;
 
   // Analyze: hazards that forbid touching the region.
   bool relax_section = false;       // its section carries R_RISCV_RELAX/ALIGN
-  std::string foreign_reloc;        // a relocation inside the region, if any
+  // The first of a relocation inside the region (ForeignRelocation) or a
+  // table/relocation pointing into it (Referenced); its text is in
+  // reason_detail until the plan decides.
+  SkipReason hazard = SkipReason::None;
   uint64_t branch_into = 0;         // a branch target inside the region, if any
-  std::string referenced_by;        // a table or relocation pointing into the region
 
   // Plan.
   Decision decision = Decision::Undecided;
   SkipReason reason = SkipReason::None;
-  std::string reason_detail;  // human text, e.g. "room 8 < 24"
-  uint64_t tramp_offset = 0;  // P, section-relative (when rewritten)
   bool fixup = false;         // P = S + 2
   uint32_t region_size = 0;   // bytes of [S, ...) the rewrite owns
+  uint64_t tramp_offset = 0;  // P, section-relative (when rewritten)
+  std::string reason_detail;  // human text, e.g. "room 8 < 24"
 
   uint64_t tramp_address() const { return address + (tramp_offset - offset); }
   unsigned align() const { return unsigned(address & 7); }
