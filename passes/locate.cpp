@@ -50,21 +50,28 @@ public:
   }
 
 private:
+  // A symbol that can own a site: a function, or a code label (not a
+  // mapping symbol or a local .L label), in an executable section.
+  bool owner_candidate(const Symbol &s) const {
+    if (s.shndx == 0 || s.shndx >= img_.sections().size() ||
+        !img_.section(s.shndx).executable())
+      return false;
+    return s.type == STT_FUNC || (s.type == STT_NOTYPE && !s.name.empty() &&
+                                  s.name[0] != '$' && s.name.rfind(".L", 0) != 0);
+  }
+
   void index_functions() {
-    const auto &syms = img_.symbols();
-    for (const auto &s : syms) {
-      if (s.shndx == 0 || s.shndx >= img_.sections().size())
-        continue;
-      const bool func = s.type == STT_FUNC;
-      const bool label = s.type == STT_NOTYPE && !s.name.empty() && s.name[0] != '$' &&
-                         s.name.rfind(".L", 0) != 0;
-      if (!func && !label)
-        continue;
-      if (!img_.section(s.shndx).executable())
-        continue;
-      ctx_.functions_by_section[s.shndx].push_back(
-          {s.value, s.size, s.name, func});
-    }
+    // Counted first: one allocation per section, no regrowth.
+    std::vector<size_t> count(img_.sections().size(), 0);
+    for (const Symbol &s : img_.symbols())
+      if (owner_candidate(s))
+        ++count[s.shndx];
+    for (size_t i = 0; i < count.size(); ++i)
+      ctx_.functions_by_section[i].reserve(count[i]);
+    for (const Symbol &s : img_.symbols())
+      if (owner_candidate(s))
+        ctx_.functions_by_section[s.shndx].push_back(
+            {s.value, s.size, s.name, s.type == STT_FUNC});
     // At one address a function names the site better than a label. The
     // entries carry what the sort and the lookup need: no symbol-table
     // access per comparison.
@@ -137,6 +144,8 @@ private:
                                           " is not a multiple of " + std::to_string(w));
     index_relatives();
     found_.reserve(found_.size() + (hi - lo) / w);
+    if (full_)
+      refs_.reserve(refs_.size() + (hi - lo) / w);
     // The whole table at once (one bounds check), decoded word by word.
     auto table_bytes = img_.read(table, lo, hi - lo);
     RVT_TRY(table_bytes);

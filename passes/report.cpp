@@ -18,16 +18,7 @@ constexpr SiteSource kSources[] = {SiteSource::McountLoc, SiteSource::PatchableF
 
 uint64_t align_up(uint64_t v, uint64_t a) { return a <= 1 ? v : (v + a - 1) / a * a; }
 
-// e_flags & EF_RISCV_RVC, read from the ELF header (the model has no field).
-bool image_rvc(const ElfImage &img) {
-  const auto b = img.original_bytes();
-  const size_t at = img.is64() ? 0x30 : 0x24;
-  if (b.size() < at + 4)
-    return false;
-  const uint32_t flags = uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 |
-                         uint32_t(b[at + 3]) << 24;
-  return flags & 0x1; // EF_RISCV_RVC
-}
+bool image_rvc(const ElfImage &img) { return img.e_flags() & EF_RISCV_RVC; }
 
 bool cnop_at(const ElfImage &img, size_t section, uint64_t offset) {
   auto b = img.read(section, offset, 2);

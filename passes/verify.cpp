@@ -46,6 +46,7 @@ void compare_against(const Context &out, const Context &orig, VerifyResult &res)
         movable_addends.insert({r.relative_list, r.relative_entry});
     }
   }
+  std::vector<uint8_t> original(size_t(1) << 20);
   // New sections (--emit-mcount-loc) append their names to the name table.
   const size_t name_table = a.section_name_table();
   for (size_t i = 1; i < a.sections().size(); ++i) {
@@ -68,36 +69,50 @@ void compare_against(const Context &out, const Context &orig, VerifyResult &res)
       problem("section " + x.name + ": size differs from the original");
       continue;
     }
-    auto xa = a.read_original(i, 0, x.size);
     auto yb = b.read(i, 0, x.size);
-    if (!xa || !yb) {
+    if (!yb) {
       problem("section " + x.name + ": unreadable");
       continue;
     }
     auto &ranges = may_change[i];
-    std::sort(ranges.begin(), ranges.end());
+    if (!std::is_sorted(ranges.begin(), ranges.end()))
+      std::sort(ranges.begin(), ranges.end());
     // memcmp the gaps between the (sorted, possibly overlapping) ranges that
-    // may change; only a mismatching gap is searched byte by byte.
-    uint64_t gap = 0;
-    auto compare_gap = [&](uint64_t end) {
+    // may change against the original, read a chunk at a time (edits are in
+    // place, so a mapped input's originals come back from the file).
+    uint64_t chunk_lo = 0, chunk_hi = 0; // what original holds
+    auto compare_gap = [&](uint64_t lo, uint64_t end) {
       end = std::min(end, x.size);
-      if (gap < end && std::memcmp(xa->data() + gap, yb->data() + gap, end - gap) != 0) {
-        uint64_t off = gap;
-        while ((*xa)[off] == (*yb)[off])
-          ++off;
-        problem("section " + x.name + "+" + hex(off) + ": byte differs outside the rewritten regions");
-        return false;
+      for (uint64_t at = lo; at < end;) {
+        if (at < chunk_lo || at >= chunk_hi) {
+          chunk_lo = at;
+          chunk_hi = std::min(x.size, at + original.size());
+          if (!a.read_original(i, chunk_lo, std::span(original.data(), chunk_hi - chunk_lo))) {
+            problem("section " + x.name + ": original bytes unreadable");
+            return false;
+          }
+        }
+        const uint64_t n = std::min(end, chunk_hi) - at;
+        const uint8_t *was = original.data() + (at - chunk_lo), *now = yb->data() + at;
+        if (std::memcmp(was, now, n) != 0) {
+          const uint64_t off = at + uint64_t(std::mismatch(was, was + n, now).first - was);
+          problem("section " + x.name + "+" + hex(off) +
+                  ": byte differs outside the rewritten regions");
+          return false;
+        }
+        at += n;
       }
       return true;
     };
+    uint64_t gap = 0;
     bool same = true;
     for (const auto &[lo, hi] : ranges) {
-      if (!(same = compare_gap(lo)))
+      if (!(same = compare_gap(gap, lo)))
         break;
       gap = std::max(gap, hi);
     }
     if (same)
-      compare_gap(x.size);
+      compare_gap(gap, x.size);
     res.compared_bytes += x.size;
   }
   // Added relocation sections (--emit-mcount-loc) come after the original ones.

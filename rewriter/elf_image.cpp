@@ -140,25 +140,31 @@ Expected<ElfImage> ElfImage::load(const std::string &path, const std::string &di
                                                 : (saved ? std::strerror(saved)
                                                          : "not a regular file"));
   }
-  if (st.st_size == 0) {
-    ::close(fd);
+  auto file = std::shared_ptr<const int>(new int(fd), [](const int *p) {
+    ::close(*p);
+    delete p;
+  });
+  if (st.st_size == 0)
     return make_error(name, "empty file");
-  }
-  // A private, writable mapping: reads come straight from the page cache,
-  // and should libelf ever convert data in place, the change stays in this
-  // process and never reaches the file.
+  // A private mapping: reads come straight from the page cache, edits copy
+  // only the pages they touch, and nothing ever reaches the file. Mapped
+  // read-only and populated first (populating a writable private mapping
+  // would copy every page), then made writable.
   const size_t size = static_cast<size_t>(st.st_size);
-  void *map = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-  const int saved = errno;
-  ::close(fd);
+  void *map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   if (map == MAP_FAILED)
+    return make_error(name, std::string("cannot map: ") + std::strerror(errno));
+  if (mprotect(map, size, PROT_READ | PROT_WRITE) != 0) {
+    const int saved = errno;
+    munmap(map, size);
     return make_error(name, std::string("cannot map: ") + std::strerror(saved));
+  }
   ElfImage img;
   img.path_ = name;
-  img.image_ = std::span<const uint8_t>(static_cast<const uint8_t *>(map), size);
-  img.image_owner_ = std::shared_ptr<const void>(map, [size](const void *p) {
-    munmap(const_cast<void *>(p), size);
-  });
+  img.writable_ = static_cast<uint8_t *>(map);
+  img.image_ = std::span<const uint8_t>(img.writable_, size);
+  img.image_owner_ = std::shared_ptr<void>(map, [size](void *p) { munmap(p, size); });
+  img.file_ = std::move(file);
   RVT_TRY(img.parse());
   return img;
 }
@@ -166,7 +172,8 @@ Expected<ElfImage> ElfImage::load(const std::string &path, const std::string &di
 Expected<ElfImage> ElfImage::from_bytes(std::string name, std::vector<uint8_t> bytes) {
   ElfImage img;
   img.path_ = std::move(name);
-  auto owned = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+  auto owned = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
+  img.writable_ = owned->data();
   img.image_ = std::span<const uint8_t>(*owned);
   img.image_owner_ = std::move(owned);
   RVT_TRY(img.parse());
@@ -178,11 +185,8 @@ Expected<ElfImage> ElfImage::edited_image(std::string name) const {
     return make_error(name, "internal: edited_image with added sections");
   ElfImage img;
   img.path_ = std::move(name);
-  img.image_ = current_bytes();
-  if (edited_)
-    img.image_owner_ = edited_;
-  else
-    img.image_owner_ = image_owner_;
+  img.image_ = image_;
+  img.image_owner_ = image_owner_; // read-only view: no writable_
   RVT_TRY(img.parse());
   return img;
 }
@@ -254,6 +258,7 @@ Status ElfImage::parse() {
 
   shstrndx_ = shstrndx;
   shoff_ = eh.e_shoff;
+  e_flags_ = eh.e_flags;
   sections_.resize(shnum);
   for (size_t i = 0; i < shnum; ++i) {
     Elf_Scn *scn = elf_getscn(h.elf, i);
@@ -480,14 +485,35 @@ Expected<std::span<const uint8_t>> ElfImage::read(size_t section, uint64_t offse
   if (offset > s.size || length > s.size - offset)
     return error_at(section, offset,
                     "read of " + std::to_string(length) + " bytes past the section end");
-  return current_bytes().subspan(s.offset + offset, length);
+  return image_.subspan(s.offset + offset, length);
 }
 
-Expected<std::span<const uint8_t>> ElfImage::read_original(size_t section, uint64_t offset,
-                                                           uint64_t length) const {
-  auto checked = read(section, offset, length);
+Status ElfImage::read_original(size_t section, uint64_t offset, std::span<uint8_t> out) const {
+  auto checked = read(section, offset, out.size());
   RVT_TRY(checked);
-  return image_.subspan(sections_[section].offset + offset, length);
+  const uint64_t at = sections_[section].offset + offset;
+  if (!edited_) {
+    std::memcpy(out.data(), checked->data(), out.size());
+    return Status::ok();
+  }
+  if (pristine_) {
+    std::memcpy(out.data(), pristine_->data() + at, out.size());
+    return Status::ok();
+  }
+  if (!file_)
+    return error_at(section, offset, "internal: no original bytes for an edited view");
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = pread(*file_, out.data() + done, out.size() - done, off_t(at + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return error_at(section, offset + done,
+                      n < 0 ? std::string("cannot read the original: ") + std::strerror(errno)
+                            : std::string("the input file shrank"));
+    done += size_t(n);
+  }
+  return Status::ok();
 }
 
 Expected<uint64_t> ElfImage::read_word(size_t section, uint64_t offset) const {
@@ -499,10 +525,11 @@ Expected<uint64_t> ElfImage::read_word(size_t section, uint64_t offset) const {
   return v;
 }
 
-std::vector<uint8_t> &ElfImage::edited() {
-  if (!edited_)
-    edited_ = std::make_shared<std::vector<uint8_t>>(image_.begin(), image_.end());
-  return *edited_;
+uint8_t *ElfImage::edit_base() {
+  if (!edited_ && !file_ && writable_)
+    pristine_ = std::make_shared<const std::vector<uint8_t>>(image_.begin(), image_.end());
+  edited_ = true;
+  return writable_;
 }
 
 namespace {
@@ -516,7 +543,9 @@ Status ElfImage::write_bytes(size_t section, uint64_t offset,
                              std::span<const uint8_t> bytes) {
   auto check = read(section, offset, bytes.size());
   RVT_TRY(check);
-  std::copy(bytes.begin(), bytes.end(), edited().begin() + sections_[section].offset + offset);
+  if (!writable_)
+    return error_at(section, offset, "internal: edit of a read-only view");
+  std::copy(bytes.begin(), bytes.end(), edit_base() + sections_[section].offset + offset);
   return Status::ok();
 }
 
@@ -533,7 +562,8 @@ void ElfImage::set_rela_addend(size_t rela_list_index, size_t entry, int64_t add
   const Section &s = sections_[relas_[rela_list_index].index];
   const uint64_t at = is64_ ? entry * sizeof(Elf64_Rela) + offsetof(Elf64_Rela, r_addend)
                             : entry * sizeof(Elf32_Rela) + offsetof(Elf32_Rela, r_addend);
-  put_le(edited().data() + s.offset + at, uint64_t(addend), is64_ ? 8 : 4);
+  if (writable_)
+    put_le(edit_base() + s.offset + at, uint64_t(addend), is64_ ? 8 : 4);
 }
 
 // sh_addralign of the section header, in the header table parse() checked.
@@ -543,7 +573,8 @@ void ElfImage::raise_addralign(size_t section, uint64_t align) {
   sections_[section].addralign = align;
   const uint64_t at = is64_ ? shoff_ + section * sizeof(Elf64_Shdr) + offsetof(Elf64_Shdr, sh_addralign)
                             : shoff_ + section * sizeof(Elf32_Shdr) + offsetof(Elf32_Shdr, sh_addralign);
-  put_le(edited().data() + at, align, is64_ ? 8 : 4);
+  if (writable_)
+    put_le(edit_base() + at, align, is64_ ? 8 : 4);
 }
 
 size_t ElfImage::add_section(NewSection section) {

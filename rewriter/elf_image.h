@@ -83,9 +83,10 @@ public:
   // against what was validated here. Errors name display_name (default: path).
   static Expected<ElfImage> load(const std::string &path, const std::string &display_name = {});
   static Expected<ElfImage> from_bytes(std::string name, std::vector<uint8_t> bytes);
-  // The edited image as it will be written, parsed afresh: what the write
-  // would put on disk, checked without a copy. Only when no section is added
-  // (then the file written is exactly these bytes).
+  // The edited image as it will be written, parsed afresh into a read-only
+  // view of the same memory: what the write would put on disk, checked
+  // without a copy. Only when no section is added (then the file written is
+  // exactly these bytes).
   Expected<ElfImage> edited_image(std::string name) const;
 
   ElfImage(ElfImage &&) = default;
@@ -98,10 +99,9 @@ public:
   bool is_relocatable() const; // ET_REL
   const char *type_name() const;
   uint64_t file_size() const { return image_.size(); }
+  uint32_t e_flags() const { return e_flags_; }
   // The bytes write_to_fd starts from: the original with every edit applied.
-  std::span<const uint8_t> current_bytes() const {
-    return edited_ ? std::span<const uint8_t>(*edited_) : image_;
-  }
+  std::span<const uint8_t> current_bytes() const { return image_; }
 
   const std::vector<Section> &sections() const { return sections_; }
   const Section &section(size_t index) const { return sections_.at(index); }
@@ -117,15 +117,15 @@ public:
   Expected<std::span<const uint8_t>> read(size_t section, uint64_t offset,
                                           uint64_t length) const;
   Expected<uint64_t> read_word(size_t section, uint64_t offset) const;
-  // The same section bytes as they were in the file, before any edit.
-  Expected<std::span<const uint8_t>> read_original(size_t section, uint64_t offset,
-                                                   uint64_t length) const;
-  // The original (unedited) file bytes.
-  std::span<const uint8_t> original_bytes() const { return image_; }
+  // The same section bytes as they were in the file, before any edit, copied
+  // into out (edits are made in place: a mapped file's originals are read
+  // back from the file, an in-memory image keeps a copy from its first edit).
+  Status read_original(size_t section, uint64_t offset, std::span<uint8_t> out) const;
 
-  // Edits. Each is bounds-checked and applied to one private copy of the
-  // file (made on the first edit) at the validated file offset, so writing
-  // is one sequential write and the layout cannot move.
+  // Edits. Each is bounds-checked and applied in place at the validated file
+  // offset: to the private (copy-on-write) mapping of a loaded file, which
+  // never reaches the file itself, or to the owned bytes. Writing is then one
+  // sequential write and the layout cannot move.
   Status write_bytes(size_t section, uint64_t offset, std::span<const uint8_t> bytes);
   Status write_word(size_t section, uint64_t offset, uint64_t value);
   void set_rela_addend(size_t rela_list_index, size_t entry, int64_t addend);
@@ -145,14 +145,20 @@ private:
   ElfImage() = default;
   Status parse();
 
-  std::vector<uint8_t> &edited();
+  uint8_t *edit_base(); // image_, writable; saves what read_original needs first
 
   std::string path_;
-  // The file: mapped or owned; image_owner_ keeps it alive (and shared with
-  // edited_image() views).
+  // The file's bytes, edits included: mapped (private) or owned. image_owner_
+  // keeps them alive (shared with edited_image() views, which get no
+  // writable_ pointer).
   std::span<const uint8_t> image_;
-  std::shared_ptr<const void> image_owner_;
+  std::shared_ptr<void> image_owner_;
+  uint8_t *writable_ = nullptr;
+  bool edited_ = false;
+  std::shared_ptr<const int> file_;                       // loaded: the input, read for originals
+  std::shared_ptr<const std::vector<uint8_t>> pristine_;  // in memory: the original, from the first edit
   uint64_t shoff_ = 0;
+  uint32_t e_flags_ = 0;
   uint16_t type_ = 0;
   bool is64_ = true;
   size_t shstrndx_ = 0;
@@ -160,7 +166,6 @@ private:
   std::vector<Symbol> symbols_;
   std::vector<RelaSection> relas_;
 
-  std::shared_ptr<std::vector<uint8_t>> edited_; // null until the first edit
   std::vector<NewSection> new_sections_;
 };
 

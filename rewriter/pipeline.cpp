@@ -89,11 +89,18 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
   if (req.strict && out.skipped)
     return out; // the caller reports the skips and exits 1; nothing is written
 
-  {
+  // Three timed steps: write the temp file, check it, then fsync + rename.
+  auto file = [&] {
     ScopedTimer t(ctx.timers, "write");
-    auto file = AtomicFile::create(req.output, mode);
-    RVT_TRY(file);
-    RVT_TRY(ctx.image.write_to_fd(file->fd(), req.output));
+    auto f = AtomicFile::create(req.output, mode);
+    if (f)
+      if (Status wrote = ctx.image.write_to_fd(f->fd(), req.output); !wrote)
+        return Expected<AtomicFile>(wrote.error());
+    return f;
+  }();
+  RVT_TRY(file);
+  {
+    ScopedTimer t(ctx.timers, "check");
     // Parse what was written afresh and check it against the input before it
     // replaces anything. Without added sections the file is exactly the
     // edited bytes, so they are checked in memory; with them, libelf laid the
@@ -110,6 +117,9 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
       return make_error(req.output, "verification failed, nothing written: " +
                                         out.verify.problems.front());
     out.output_size = check.image.file_size();
+  }
+  {
+    ScopedTimer t(ctx.timers, "commit");
     RVT_TRY(file->commit());
   }
   out.written = true;

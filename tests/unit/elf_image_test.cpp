@@ -7,6 +7,8 @@
 #include "passes.h"
 
 #include <elf.h>
+#include <fstream>
+#include <iterator>
 #include <gtest/gtest.h>
 
 using namespace rvtramp;
@@ -100,10 +102,36 @@ TEST(ElfImage, EditsAreBoundsChecked) {
   auto edited = img->read(text, 0, 4);
   ASSERT_TRUE(edited);
   EXPECT_EQ((*edited)[3], 4);
-  auto original = img->read_original(text, 0, 2);
-  ASSERT_TRUE(original);
-  EXPECT_EQ((*original)[0], 0x01); // c.nop low byte
-  EXPECT_EQ((*original)[1], 0x00);
+  uint8_t original[2] = {0xff, 0xff};
+  ASSERT_TRUE(img->read_original(text, 0, original));
+  EXPECT_EQ(original[0], 0x01); // c.nop low byte
+  EXPECT_EQ(original[1], 0x00);
+}
+
+// Edits go to a private mapping: the file on disk keeps its bytes, and an
+// in-memory image keeps its original for read_original.
+TEST(ElfImage, EditsNeverReachTheInput) {
+  REQUIRE_CROSS_TOOLS();
+  const std::string path = test::assemble_object(kTwoFunctions);
+  auto img = ElfImage::load(path);
+  ASSERT_TRUE(img);
+  const Section &text = *img->find_section(".text");
+  const uint8_t four[4] = {0xde, 0xad, 0xbe, 0xef};
+  ASSERT_TRUE(img->write_bytes(text.index, 0, four));
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> disk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(disk.size(), text.offset + 4);
+  EXPECT_EQ(disk[text.offset], 0x01);
+  EXPECT_EQ(disk[text.offset + 1], 0x00);
+  EXPECT_EQ(img->current_bytes()[text.offset], 0xde);
+
+  auto mem = from(disk);
+  ASSERT_TRUE(mem);
+  ASSERT_TRUE(mem->write_bytes(text.index, 0, four));
+  uint8_t original[4] = {};
+  ASSERT_TRUE(mem->read_original(text.index, 0, original));
+  EXPECT_EQ(original[0], 0x01);
+  EXPECT_EQ(mem->current_bytes()[text.offset + 3], 0xef);
 }
 
 TEST(ElfImage, RejectsBadInput) {
