@@ -5,6 +5,7 @@
 //  - objects and modules: the same tables as relocations (contents are zero);
 //  - legacy -pg objects: auipc/jalr calls relocated against _mcount.
 #include "passes.h"
+#include "sort_keys.h"
 
 #include <algorithm>
 #include <optional>
@@ -269,11 +270,10 @@ private:
     // Sorted by (address, section): within a section the address orders the
     // offsets. 16-byte keys sort much faster than the entries themselves;
     // riscv's __mcount_loc is not sorted at build time.
-    std::vector<std::pair<uint64_t, uint64_t>> order(found_.size());
+    std::vector<KeyPair> order(found_.size());
     for (size_t i = 0; i < found_.size(); ++i)
       order[i] = {found_[i].address, uint64_t(found_[i].section) << 32 | i};
-    if (!std::is_sorted(order.begin(), order.end()))
-      std::sort(order.begin(), order.end());
+    sort_key_pairs(order);
     ctx_.sites.reserve(found_.size());
     ctx_.table_refs.reserve(refs_.size());
     const Found *prev = nullptr;
@@ -354,10 +354,10 @@ private:
     };
     if (std::is_sorted(v.begin(), v.end(), before))
       return;
-    std::vector<std::pair<uint64_t, uint64_t>> keys(v.size());
+    std::vector<KeyPair> keys(v.size());
     for (size_t i = 0; i < v.size(); ++i)
       keys[i] = {v[i].address, uint64_t(!v[i].is_func) << 32 | i};
-    std::sort(keys.begin(), keys.end());
+    sort_key_pairs(keys);
     std::vector<FunctionEntry> sorted;
     sorted.reserve(v.size());
     for (const auto &k : keys)

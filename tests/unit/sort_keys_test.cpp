@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The radix sort must agree with std::sort on every shape the callers give
+// it: many sections or one, clustered or spread addresses, equal keys.
+#include "sort_keys.h"
+
+#include <algorithm>
+#include <gtest/gtest.h>
+#include <random>
+
+using namespace rvtramp;
+
+namespace {
+
+std::vector<KeyPair> make(size_t n, unsigned sections, uint64_t base, uint64_t spread,
+                          unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<KeyPair> v(n);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = {base + rng() % spread, uint64_t(rng() % sections) << 32 | i};
+  return v;
+}
+
+void expect_sorted_like_std(std::vector<KeyPair> v) {
+  auto want = v;
+  std::sort(want.begin(), want.end());
+  sort_key_pairs(v);
+  ASSERT_EQ(v.size(), want.size());
+  EXPECT_TRUE(v == want);
+}
+
+} // namespace
+
+TEST(SortKeys, KernelSizedTableInOneSection) {
+  expect_sorted_like_std(make(122000, 1, 0xffffffff80000000ull, 20u << 20, 1));
+}
+
+TEST(SortKeys, ObjectSectionsAllAtAddressZero) {
+  expect_sorted_like_std(make(50000, 40, 0, 4096, 2)); // many equal addresses
+}
+
+TEST(SortKeys, SpreadAddressesAndSmallInputs) {
+  expect_sorted_like_std(make(30000, 3, 0, ~uint64_t(0), 3));
+  expect_sorted_like_std(make(100, 2, 0x1000, 64, 4));
+  expect_sorted_like_std({});
+}
+
+TEST(SortKeys, AlreadySortedStaysPut) {
+  auto v = make(10000, 1, 0, 1u << 30, 5);
+  std::sort(v.begin(), v.end());
+  expect_sorted_like_std(v);
+}
