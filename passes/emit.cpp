@@ -14,6 +14,7 @@ namespace rvtramp {
 namespace {
 
 constexpr uint64_t kLayoutAlign = 8; // P mod 8 picks the layout: keep it through the link
+constexpr uint64_t kMaxRelayoutAlign = uint64_t(1) << 24;
 
 // recordmcount's choice of base symbol: the section symbol, else any symbol
 // defined in the section (the entry then is symbol + (offset - value)).
@@ -36,6 +37,14 @@ Status emit_mcount_loc(Context &ctx) {
     return img.error("--emit-mcount-loc applies to relocatable objects (.o) only");
   if (img.find_section("__mcount_loc"))
     return Status::ok(); // already has one: nothing to make
+  // Adding sections means libelf lays the whole object out again, padding
+  // every section to its alignment: a corrupt 2^48 would ask for a file that
+  // size. Real objects stay far below 16 MiB.
+  for (const Section &s : img.sections())
+    if (s.addralign > kMaxRelayoutAlign)
+      return img.error("--emit-mcount-loc: section " + s.name + " has sh_addralign " +
+                       std::to_string(s.addralign) + " (more than " +
+                       std::to_string(kMaxRelayoutAlign) + "), too large to lay the object out again");
   size_t symtab = 0;
   for (const Section &s : img.sections())
     if (s.type == SHT_SYMTAB)
