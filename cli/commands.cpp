@@ -157,7 +157,7 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
       std::map<std::string, size_t> reasons;
       for (const Site &s : outcome->ctx.sites)
         if (s.decision == Decision::Skip && s.reason != SkipReason::AlreadyRewritten)
-          ++reasons[s.reason_detail];
+          ++reasons[outcome->ctx.detail_of(s)];
       for (const auto &[why, n] : reasons)
         std::printf("  skipped %zu: %s\n", n, why.c_str());
     }
@@ -189,7 +189,9 @@ void add_verify_command(CLI::App &app, CommandResult &result) {
       return;
     }
     Context ctx(img.take());
-    if (Status st = run_locate(ctx); !st) {
+    // Against an original, sites are named through it: the checked file
+    // needs only its entries (half the memory of a full locate).
+    if (Status st = args->against.empty() ? run_locate(ctx) : run_locate_entries(ctx); !st) {
       result.exit_code = report_error(st.error());
       return;
     }

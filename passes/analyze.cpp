@@ -162,8 +162,8 @@ Status run_analyze(Context &ctx) {
       if (own_call || (marker && r.offset == s.offset))
         continue;
       s.hazard = SkipReason::ForeignRelocation;
-      s.reason_detail = std::string(riscv_reloc_name(r.type)) + " at +" +
-                        std::to_string(r.offset - s.offset);
+      ctx.set_detail(s, std::string(riscv_reloc_name(r.type)) + " at +" +
+                            std::to_string(r.offset - s.offset));
       break;
     }
 
@@ -176,7 +176,7 @@ Status run_analyze(Context &ctx) {
       if (r->at_entry_ok && r->offset == lo)
         continue;
       s.hazard = SkipReason::Referenced;
-      s.reason_detail = std::string(r->from) + " at +" + std::to_string(r->offset - lo);
+      ctx.set_detail(s, std::string(r->from) + " at +" + std::to_string(r->offset - lo));
       break;
     }
 

@@ -46,10 +46,10 @@ Status resolve_dest(Context &ctx) {
   return Status::ok();
 }
 
-void skip(Site &s, SkipReason reason, std::string detail) {
+void skip(Context &ctx, Site &s, SkipReason reason, std::string detail) {
   s.decision = Decision::Skip;
   s.reason = reason;
-  s.reason_detail = std::move(detail);
+  ctx.set_detail(s, std::move(detail));
 }
 
 // Bytes from each site to the next site in the same section (UINT64_MAX when
@@ -82,20 +82,20 @@ Status run_plan(Context &ctx) {
     const bool two_aligned = (s.offset & 3) != 0;
     const uint32_t need = two_aligned ? riscv::kFixupSize : riscv::kTrampolineSize;
     if (s.state == SiteState::Disabled || s.state == SiteState::Enabled) {
-      skip(s, SkipReason::AlreadyRewritten, std::string("already rewritten (") +
+      skip(ctx, s, SkipReason::AlreadyRewritten, std::string("already rewritten (") +
                                                 site_state_name(s.state) + ")");
       continue;
     }
     if (s.sources & uint8_t(SiteSource::McountCall)) {
-      skip(s, SkipReason::NotAnEntry, "call _mcount, not reserved nops");
+      skip(ctx, s, SkipReason::NotAnEntry, "call _mcount, not reserved nops");
       continue;
     }
     if (s.offset & 1) {
-      skip(s, SkipReason::NotNops, "odd address");
+      skip(ctx, s, SkipReason::NotNops, "odd address");
       continue;
     }
     if (s.room == 0) {
-      skip(s, SkipReason::NotNops, "not nops");
+      skip(ctx, s, SkipReason::NotNops, "not nops");
       continue;
     }
     // Nops past the reservation belong to the body (ALTERNATIVE, static key).
@@ -106,31 +106,31 @@ Status run_plan(Context &ctx) {
         return img.error_at(s.section, s.offset,
                             "site " + site_owner(s) +
                                 ": the trampoline would straddle the end of " + sec.name);
-      skip(s, SkipReason::RoomTooSmall,
+      skip(ctx, s, SkipReason::RoomTooSmall,
            "room " + std::to_string(usable) + " < " + std::to_string(need));
       continue;
     }
     if (next_site < need) {
-      skip(s, SkipReason::RoomTooSmall,
+      skip(ctx, s, SkipReason::RoomTooSmall,
            "next site at +" + std::to_string(next_site) + " inside the " +
                std::to_string(need) + "-byte region");
       continue;
     }
     if (s.relax_section && !ctx.options.allow_relax) {
-      skip(s, SkipReason::LinkerRelaxation,
+      skip(ctx, s, SkipReason::LinkerRelaxation,
            "section " + sec.name + " has linker relaxation (R_RISCV_RELAX/ALIGN)");
       continue;
     }
     if (s.hazard == SkipReason::ForeignRelocation) {
-      skip(s, SkipReason::ForeignRelocation, "relocation in region: " + s.reason_detail);
+      skip(ctx, s, SkipReason::ForeignRelocation, "relocation in region: " + ctx.detail_of(s));
       continue;
     }
     if (s.hazard == SkipReason::Referenced) {
-      skip(s, SkipReason::Referenced, "referenced in region: " + s.reason_detail);
+      skip(ctx, s, SkipReason::Referenced, "referenced in region: " + ctx.detail_of(s));
       continue;
     }
     if (s.branch_into) {
-      skip(s, SkipReason::BranchIntoRegion,
+      skip(ctx, s, SkipReason::BranchIntoRegion,
            "branch into region at +" + std::to_string(s.branch_into - s.address));
       continue;
     }

@@ -277,7 +277,7 @@ Report build_report(const Context &ctx, ReportParts parts) {
       if (rows) {
         row.decision = "skip";
         row.reason = key;
-        row.reason_detail = s.reason_detail;
+        row.reason_detail = ctx.detail_of(s);
       }
     }
     if (parts.site_rows)

@@ -38,6 +38,12 @@ struct Context {
   Options options;
   std::vector<Site> sites;           // sorted by (address, section)
   std::vector<TableRef> table_refs;  // grouped by site, in site order
+  std::vector<std::string> details{std::string()}; // Site::detail indexes this; 0 is ""
+  const std::string &detail_of(const Site &s) const { return details.at(s.detail); }
+  void set_detail(Site &s, std::string text) {
+    s.detail = uint32_t(details.size());
+    details.push_back(std::move(text));
+  }
   std::span<const TableRef> refs_of(const Site &s) const {
     return std::span<const TableRef>(table_refs).subspan(s.first_ref, s.ref_count);
   }

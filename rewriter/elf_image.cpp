@@ -187,14 +187,20 @@ Expected<ElfImage> ElfImage::edited_image(std::string name) const {
   img.path_ = std::move(name);
   img.image_ = image_;
   img.image_owner_ = image_owner_; // read-only view: no writable_
-  RVT_TRY(img.parse());
+  // Symbols are the bulk of a parse; when no edit reached their bytes the
+  // view parses to the same table, so it shares this one.
+  const bool reuse = std::none_of(symbol_sections_.begin(), symbol_sections_.end(),
+                                  [&](size_t i) { return edited_sections_.at(i); });
+  if (reuse)
+    img.symbols_ = symbols_;
+  RVT_TRY(img.parse(reuse));
   return img;
 }
 
 // Checks the identification by hand first so that every wrong-kind input gets
 // a precise message, then lets libelf parse and checks every table it gives
 // against the file size before anything is read.
-Status ElfImage::parse() {
+Status ElfImage::parse(bool reuse_symbols) {
   const auto &b = image_;
   if (b.empty())
     return error("empty file");
@@ -354,7 +360,16 @@ Status ElfImage::parse() {
     for (const auto &s : sections_)
       if (s.type == SHT_DYNSYM)
         symtab = &s;
+  symbol_sections_.clear();
   if (symtab) {
+    symbol_sections_ = {symtab->index, symtab->link};
+    for (const auto &s : sections_)
+      if (s.type == SHT_SYMTAB_SHNDX && s.link == symtab->index)
+        symbol_sections_.push_back(s.index);
+  }
+  edited_sections_.assign(shnum, false);
+  if (symtab && !reuse_symbols) {
+    std::vector<Symbol> symbols;
     Elf_Scn *scn = elf_getscn(h.elf, symtab->index);
     Elf_Data *data = elf_getdata(scn, nullptr);
     if (!data && symtab->size)
@@ -365,7 +380,7 @@ Status ElfImage::parse() {
         xdata = elf_getdata(elf_getscn(h.elf, s.index), nullptr);
     const uint64_t entsz = is64_ ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
     const size_t count = data ? data->d_size / entsz : 0;
-    symbols_.reserve(count);
+    symbols.reserve(count);
     for (size_t i = 0; i < count; ++i) {
       GElf_Sym sym;
       Elf32_Word xndx = 0;
@@ -402,8 +417,9 @@ Status ElfImage::parse() {
         return error_at(symtab->index, i * entsz,
                         "symbol " + std::string(out.name) + ": section index " +
                             std::to_string(out.shndx) + " out of range");
-      symbols_.push_back(out);
+      symbols.push_back(out);
     }
+    symbols_ = std::make_shared<const std::vector<Symbol>>(std::move(symbols));
   }
 
   for (const auto &s : sections_) {
@@ -469,7 +485,7 @@ const Section *ElfImage::section_at_addr(uint64_t a) const {
 }
 
 const Symbol *ElfImage::find_symbol(std::string_view name) const {
-  for (const auto &s : symbols_)
+  for (const auto &s : *symbols_)
     if (s.name == name && s.shndx != SHN_UNDEF)
       return &s;
   return nullptr;
@@ -546,6 +562,7 @@ Status ElfImage::write_bytes(size_t section, uint64_t offset,
   if (!writable_)
     return error_at(section, offset, "internal: edit of a read-only view");
   std::copy(bytes.begin(), bytes.end(), edit_base() + sections_[section].offset + offset);
+  edited_sections_[section] = true;
   return Status::ok();
 }
 
@@ -564,6 +581,7 @@ void ElfImage::set_rela_addend(size_t rela_list_index, size_t entry, int64_t add
                             : entry * sizeof(Elf32_Rela) + offsetof(Elf32_Rela, r_addend);
   if (writable_)
     put_le(edit_base() + s.offset + at, uint64_t(addend), is64_ ? 8 : 4);
+  edited_sections_[s.index] = true;
 }
 
 // sh_addralign of the section header, in the header table parse() checked.

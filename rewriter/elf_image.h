@@ -109,7 +109,7 @@ public:
   size_t section_name_table() const { return shstrndx_; } // e_shstrndx, resolved
   // The section whose [addr, addr+size) holds a (allocated, with file bytes).
   const Section *section_at_addr(uint64_t a) const;
-  const std::vector<Symbol> &symbols() const { return symbols_; }
+  const std::vector<Symbol> &symbols() const { return *symbols_; }
   const Symbol *find_symbol(std::string_view name) const;
   const std::vector<RelaSection> &relas() const { return relas_; }
 
@@ -143,7 +143,7 @@ public:
 
 private:
   ElfImage() = default;
-  Status parse();
+  Status parse(bool reuse_symbols = false);
 
   uint8_t *edit_base(); // image_, writable; saves what read_original needs first
 
@@ -163,7 +163,12 @@ private:
   bool is64_ = true;
   size_t shstrndx_ = 0;
   std::vector<Section> sections_;
-  std::vector<Symbol> symbols_;
+  // Shared with edited_image() views when no edit touched the symbol table
+  // or its strings (the same bytes would parse to the same symbols).
+  std::shared_ptr<const std::vector<Symbol>> symbols_ =
+      std::make_shared<const std::vector<Symbol>>();
+  std::vector<size_t> symbol_sections_; // symtab, its strtab and SHN_XINDEX table
+  std::vector<bool> edited_sections_;   // by index: an edit landed in its bytes
   std::vector<RelaSection> relas_;
 
   std::vector<NewSection> new_sections_;

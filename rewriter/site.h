@@ -51,7 +51,8 @@ enum class SkipReason : uint8_t {
 const char *skip_reason_key(SkipReason r); // stable machine key ("room", ...)
 
 // A kernel has 10^5 sites and the rewrite holds two sets of them (input and
-// output check): fields are ordered and sized to keep this near 130 bytes.
+// output check): fields are ordered and sized to keep this near 100 bytes,
+// and the few with text keep it in the Context.
 struct Site {
   uint64_t offset = 0;      // S, section-relative
   uint64_t address = 0;     // sh_addr + S
@@ -67,8 +68,8 @@ struct Site {
   // Analyze: hazards that forbid touching the region.
   bool relax_section = false;       // its section carries R_RISCV_RELAX/ALIGN
   // The first of a relocation inside the region (ForeignRelocation) or a
-  // table/relocation pointing into it (Referenced); its text is in
-  // reason_detail until the plan decides.
+  // table/relocation pointing into it (Referenced); its text is the detail
+  // until the plan decides.
   SkipReason hazard = SkipReason::None;
   uint64_t branch_into = 0;         // a branch target inside the region, if any
 
@@ -78,7 +79,7 @@ struct Site {
   bool fixup = false;         // P = S + 2
   uint32_t region_size = 0;   // bytes of [S, ...) the rewrite owns
   uint64_t tramp_offset = 0;  // P, section-relative (when rewritten)
-  std::string reason_detail;  // human text, e.g. "room 8 < 24"
+  uint32_t detail = 0;        // human text, e.g. "room 8 < 24": Context::detail_of()
 
   uint64_t tramp_address() const { return address + (tramp_offset - offset); }
   unsigned align() const { return unsigned(address & 7); }

@@ -126,7 +126,7 @@ nlohmann::json plan_json(const Context &ctx) {
     } else {
       arr[i]["decision"] = "skip";
       arr[i]["reason"] = skip_reason_key(s.reason);
-      arr[i]["reason_detail"] = s.reason_detail;
+      arr[i]["reason_detail"] = ctx.detail_of(s);
       ++decided[std::string("skip:") + skip_reason_key(s.reason)];
     }
   }
