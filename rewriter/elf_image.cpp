@@ -600,10 +600,6 @@ size_t ElfImage::add_section(NewSection section) {
   return sections_.size() + new_sections_.size() - 1;
 }
 
-bool ElfImage::modified() const {
-  return edited_ || !new_sections_.empty();
-}
-
 namespace {
 Status write_all(int fd, const uint8_t *p, size_t n, const std::string &name) {
   while (n) {

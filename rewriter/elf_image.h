@@ -131,7 +131,6 @@ public:
   void set_rela_addend(size_t rela_list_index, size_t entry, int64_t addend);
   void raise_addralign(size_t section, uint64_t align);
   size_t add_section(NewSection section); // returns the new section index
-  bool modified() const;
   const std::vector<NewSection> &new_sections() const { return new_sections_; }
 
   // Writes the edited image to fd. The file at fd must be empty; it receives
