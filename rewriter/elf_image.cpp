@@ -81,8 +81,9 @@ constexpr MachineName kMachines[] = {
     {EM_MIPS, "MIPS"},       {EM_RISCV, "RISC-V"},    {EM_LOONGARCH, "LoongArch"},
 };
 
-// The entry size libelf expects (and writes) for a table section type; 0 when
-// it does not care.
+// The entry size libelf expects (and writes when it lays a file out, as
+// --emit-mcount-loc makes it do) for a table section type; 0 when it does
+// not care. The list follows elfutils' elf_update.
 uint64_t table_entsize(uint32_t type, bool is64) {
   switch (type) {
   case SHT_SYMTAB:
@@ -90,7 +91,12 @@ uint64_t table_entsize(uint32_t type, bool is64) {
   case SHT_RELA: return is64 ? sizeof(Elf64_Rela) : sizeof(Elf32_Rela);
   case SHT_REL: return is64 ? sizeof(Elf64_Rel) : sizeof(Elf32_Rel);
   case SHT_DYNAMIC: return is64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
-  case SHT_SYMTAB_SHNDX: return sizeof(Elf32_Word);
+  case SHT_SYMTAB_SHNDX:
+  case SHT_GROUP:
+  case SHT_HASH: return sizeof(Elf32_Word); // 8 only on Alpha and s390x
+  case SHT_GNU_versym: return sizeof(Elf32_Half);
+  case SHT_SUNW_move: return is64 ? sizeof(Elf64_Move) : sizeof(Elf32_Move);
+  case SHT_SUNW_syminfo: return is64 ? sizeof(Elf64_Syminfo) : sizeof(Elf32_Syminfo);
   default: return 0;
   }
 }
