@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <elf.h>
+#include <span>
+#include <thread>
 #include <unordered_map>
 
 namespace rvtramp {
@@ -105,6 +107,79 @@ void collect_references(const ElfImage &img, std::vector<std::vector<Reference>>
   }
 }
 
+// Sets branch_into for sites[lo, hi): a direct branch from the owning
+// function into the region (S, S+region) other than to P. Sites are in
+// address order, so a function's sites are consecutive and it is decoded
+// once (keeping every function's targets would cost memory).
+Status sweep_branches(const Context &ctx, std::span<Site> sites) {
+  const ElfImage &img = ctx.image;
+  uint64_t swept_key = ~uint64_t(0);
+  std::vector<uint64_t> targets;
+  // Owner lookup: a forward-only cursor per section, placed on first use.
+  std::vector<size_t> cursor(img.sections().size(), SIZE_MAX);
+  for (Site &s : sites) {
+    const Section &sec = img.section(s.section);
+    const uint64_t region = (s.offset & 3) ? riscv::kFixupSize : riscv::kTrampolineSize;
+    const auto &funcs = ctx.functions_by_section[s.section];
+    size_t &c = cursor[s.section];
+    if (c == SIZE_MAX)
+      c = size_t(std::lower_bound(funcs.begin(), funcs.end(), s.address,
+                                  [](const FunctionEntry &f, uint64_t a) { return f.address < a; }) -
+                 funcs.begin());
+    while (c < funcs.size() && funcs[c].address <= s.address)
+      ++c;
+    const auto f = funcs.begin() + std::ptrdiff_t(c); // upper bound of s.address
+    uint64_t fstart = sec.addr, fend = sec.addr + sec.size;
+    if (f != funcs.begin()) {
+      const size_t i = size_t(std::prev(f) - funcs.begin());
+      fstart = funcs[i].address;
+      fend = function_end(funcs, i, sec);
+    }
+    if (fend <= s.address)
+      fend = sec.addr + sec.size;
+    const uint64_t key = (uint64_t(s.section) << 48) ^ fstart;
+    if (key != swept_key) {
+      auto bytes = img.read(s.section, fstart - sec.addr, fend - fstart);
+      RVT_TRY(bytes);
+      targets.clear();
+      ctx.decoder->branch_targets(*bytes, fstart, targets);
+      swept_key = key;
+    }
+    const uint64_t p = s.address + ((s.address & 3) ? 2 : 0);
+    for (uint64_t t : targets)
+      if (t > s.address && t < s.address + region && t != p) {
+        s.branch_into = t;
+        break;
+      }
+  }
+  return Status::ok();
+}
+
+// One slice of the sites per hardware thread (at most 8; one below 8K sites,
+// where starting threads costs more than it saves). Each site is written by
+// exactly one thread and the result does not depend on the split.
+Status sweep_branches_parallel(const Context &ctx_in, std::vector<Site> &sites) {
+  const size_t n = sites.size();
+  size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  if (n < 8192)
+    threads = 1;
+  std::vector<Status> status(threads, Status::ok());
+  std::vector<std::thread> pool;
+  const size_t per = (n + threads - 1) / std::max<size_t>(threads, 1);
+  for (size_t t = 1; t < threads; ++t) {
+    const size_t lo = std::min(n, t * per), hi = std::min(n, lo + per);
+    pool.emplace_back([&, t, lo, hi] {
+      status[t] = sweep_branches(ctx_in, std::span(sites).subspan(lo, hi - lo));
+    });
+  }
+  status[0] = sweep_branches(ctx_in, std::span(sites).subspan(0, std::min(n, per)));
+  for (auto &th : pool)
+    th.join();
+  for (Status &st : status)
+    RVT_TRY(st);
+  return Status::ok();
+}
+
 } // namespace
 
 Status run_analyze(Context &ctx) {
@@ -136,16 +211,7 @@ Status run_analyze(Context &ctx) {
   for (auto &v : refs)
     std::sort(v.begin(), v.end(), [](const Reference &a, const Reference &b) { return a.offset < b.offset; });
 
-  // Branch targets of the last function swept: sites are sorted by address,
-  // so a function's sites are consecutive and it is swept once (keeping every
-  // function's targets cost memory and a hash node per function).
-  uint64_t swept_key = ~uint64_t(0);
-  std::vector<uint64_t> targets;
-  // Owner lookup: a forward-only cursor per section (sites are in address order).
-  std::vector<size_t> cursor(img.sections().size(), 0);
-
   for (Site &s : ctx.sites) {
-    const Section &sec = img.section(s.section);
     s.relax_section = relaxed[s.section];
     const uint64_t region = (s.offset & 3) ? riscv::kFixupSize : riscv::kTrampolineSize;
     const uint64_t lo = s.offset, hi = s.offset + region;
@@ -179,37 +245,10 @@ Status run_analyze(Context &ctx) {
       ctx.set_detail(s, std::string(r->from) + " at +" + std::to_string(r->offset - lo));
       break;
     }
-
-    // Sweep the owning function for direct branches into (S, S+region).
-    const auto &funcs = ctx.functions_by_section[s.section];
-    size_t &c = cursor[s.section];
-    while (c < funcs.size() && funcs[c].address <= s.address)
-      ++c;
-    const auto f = funcs.begin() + std::ptrdiff_t(c); // upper bound of s.address
-    uint64_t fstart = sec.addr, fend = sec.addr + sec.size;
-    if (f != funcs.begin()) {
-      const size_t i = size_t(std::prev(f) - funcs.begin());
-      fstart = funcs[i].address;
-      fend = function_end(funcs, i, sec);
-    }
-    if (fend <= s.address)
-      fend = sec.addr + sec.size;
-    const uint64_t key = (uint64_t(s.section) << 48) ^ fstart;
-    if (key != swept_key) {
-      auto bytes = img.read(s.section, fstart - sec.addr, fend - fstart);
-      RVT_TRY(bytes);
-      targets.clear();
-      ctx.decoder->branch_targets(*bytes, fstart, targets);
-      swept_key = key;
-    }
-    const uint64_t p = s.address + ((s.address & 3) ? 2 : 0);
-    for (uint64_t t : targets)
-      if (t > s.address && t < s.address + region && t != p) {
-        s.branch_into = t;
-        break;
-      }
   }
-  return Status::ok();
+  // The sweep decodes every traced function (all of the kernel's text): it
+  // is most of analyze, and sites are independent, so it runs in parallel.
+  return sweep_branches_parallel(ctx, ctx.sites);
 }
 
 } // namespace rvtramp

@@ -36,16 +36,25 @@ Expected<AtomicFile> AtomicFile::create(const std::string &final_path, mode_t mo
 
 AtomicFile::AtomicFile(AtomicFile &&o) noexcept
     : final_(std::move(o.final_)), temp_(std::move(o.temp_)), fd_(o.fd_), mode_(o.mode_),
-      committed_(o.committed_) {
+      committed_(o.committed_), sync_(std::move(o.sync_)) {
   o.fd_ = -1;
   o.committed_ = true;
 }
 
 AtomicFile::~AtomicFile() {
+  if (sync_.valid())
+    sync_.wait(); // the fsync thread uses fd_
   if (fd_ >= 0)
     ::close(fd_);
   if (!committed_)
     ::unlink(temp_.c_str());
+}
+
+void AtomicFile::start_sync() {
+  if (sync_.valid() || fd_ < 0)
+    return;
+  const int fd = fd_;
+  sync_ = std::async(std::launch::async, [fd] { return fsync(fd) == 0 ? 0 : errno; });
 }
 
 Status AtomicFile::commit() {
@@ -54,8 +63,11 @@ Status AtomicFile::commit() {
   };
   if (fchmod(fd_, mode_) != 0)
     return fail("cannot set mode of output");
-  if (fsync(fd_) != 0)
+  start_sync();
+  if (const int err = sync_.get(); err != 0) {
+    errno = err;
     return fail("cannot write output (fsync)");
+  }
   if (::close(fd_) != 0) {
     fd_ = -1;
     return fail("cannot write output (close)");

@@ -6,6 +6,7 @@
 
 #include "diag.h"
 
+#include <future>
 #include <string>
 #include <sys/types.h>
 
@@ -20,7 +21,11 @@ public:
 
   int fd() const { return fd_; }
   const std::string &temp_path() const { return temp_; }
-  Status commit(); // fsync, chmod, rename over final_path, fsync directory
+  // Starts fsync of the written temp file on another thread, so the caller
+  // can check the output while the disk catches up; commit() waits for it.
+  // Call once everything is written.
+  void start_sync();
+  Status commit(); // chmod, fsync (or wait for start_sync), rename, fsync directory
 
 private:
   AtomicFile(std::string final_path, std::string temp, int fd, mode_t mode)
@@ -30,6 +35,7 @@ private:
   int fd_ = -1;
   mode_t mode_ = 0644;
   bool committed_ = false;
+  std::future<int> sync_; // errno of the background fsync (0: ok)
 };
 
 } // namespace rvtramp

@@ -93,9 +93,11 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
   auto file = [&] {
     ScopedTimer t(ctx.timers, "write");
     auto f = AtomicFile::create(req.output, mode);
-    if (f)
+    if (f) {
       if (Status wrote = ctx.image.write_to_fd(f->fd(), req.output); !wrote)
         return Expected<AtomicFile>(wrote.error());
+      f->start_sync(); // the disk catches up while the check below runs
+    }
     return f;
   }();
   RVT_TRY(file);
