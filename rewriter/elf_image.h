@@ -81,7 +81,13 @@ class ElfImage {
 public:
   // Maps and validates the whole file; every later read is bounds-checked
   // against what was validated here. Errors name display_name (default: path).
-  static Expected<ElfImage> load(const std::string &path, const std::string &display_name = {});
+  // Map: a private mapping (reading costs nothing until touched; an edit
+  // copies its page). Copy: read into anonymous memory, for a rewrite that
+  // edits most pages of the text (one sequential read beats a copy-on-write
+  // fault per page, and a file truncated under us cannot raise SIGBUS).
+  enum class LoadMode { Map, Copy };
+  static Expected<ElfImage> load(const std::string &path, const std::string &display_name = {},
+                                 LoadMode mode = LoadMode::Map);
   static Expected<ElfImage> from_bytes(std::string name, std::vector<uint8_t> bytes);
   // The edited image as it will be written, parsed afresh into a read-only
   // view of the same memory: what the write would put on disk, checked

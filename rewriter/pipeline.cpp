@@ -63,7 +63,7 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
   }
   Expected<ElfImage> img = [&] {
     ScopedTimer t(timers, "load");
-    return ElfImage::load(req.input);
+    return ElfImage::load(req.input, {}, ElfImage::LoadMode::Copy);
   }();
   RVT_TRY(img);
   struct stat st {};
