@@ -189,12 +189,6 @@ void add_verify_command(CLI::App &app, CommandResult &result) {
       return;
     }
     Context ctx(img.take());
-    // Against an original, sites are named through it: the checked file
-    // needs only its entries (half the memory of a full locate).
-    if (Status st = args->against.empty() ? run_locate(ctx) : run_locate_entries(ctx); !st) {
-      result.exit_code = report_error(st.error());
-      return;
-    }
     std::optional<Context> orig;
     if (!args->against.empty()) {
       // The comparison needs the original's sites and tables, not a plan.
@@ -209,7 +203,15 @@ void add_verify_command(CLI::App &app, CommandResult &result) {
         return;
       }
     }
-    const VerifyResult v = verify_image(ctx, orig ? &*orig : nullptr);
+    // Against an original, sites are named through it: the checked file
+    // needs only its entries (half the memory of a full locate).
+    auto verified = locate_and_verify(ctx, orig ? &*orig : nullptr,
+                                      orig ? run_locate_entries : run_locate);
+    if (!verified) {
+      result.exit_code = report_error(verified.error());
+      return;
+    }
+    const VerifyResult &v = *verified;
     for (const auto &p : v.problems)
       std::cerr << "rvtramp: verify: " << args->file << ": " << p << "\n";
     if (!args->quiet)

@@ -30,5 +30,9 @@ struct VerifyResult {
 };
 // ctx must have been through run_locate; original likewise, when given.
 VerifyResult verify_image(Context &ctx, const Context *original);
+// The same for a ctx not located yet: locate (run_locate or
+// run_locate_entries) runs while the bytes are compared with the original.
+Expected<VerifyResult> locate_and_verify(Context &ctx, const Context *original,
+                                         Status (*locate)(Context &));
 
 } // namespace rvtramp

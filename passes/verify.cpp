@@ -5,10 +5,12 @@
 // byte outside the rewritten regions, the table entries and the relocations
 // the rewrite may change must be identical.
 #include "passes.h"
+#include "sort_keys.h"
 
 #include <algorithm>
 #include <cstring>
 #include <elf.h>
+#include <future>
 #include <set>
 
 namespace rvtramp {
@@ -17,8 +19,24 @@ namespace {
 // Byte ranges of one section that a rewrite may change.
 using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
 
-void compare_against(const Context &out, const Context &orig, VerifyResult &res) {
-  const ElfImage &a = orig.image, &b = out.image;
+// By start only (the gap walk below takes the furthest end seen). A
+// __mcount_loc's entries come in site order, not table order: a radix sort.
+void sort_by_start(Ranges &ranges) {
+  auto by_start = [](const auto &x, const auto &y) { return x.first < y.first; };
+  if (std::is_sorted(ranges.begin(), ranges.end(), by_start))
+    return;
+  std::vector<KeyPair> keys(ranges.size());
+  for (size_t k = 0; k < ranges.size(); ++k)
+    keys[k] = {ranges[k].first, k};
+  sort_key_pairs(keys);
+  Ranges sorted(ranges.size());
+  for (size_t k = 0; k < keys.size(); ++k)
+    sorted[k] = ranges[uint32_t(keys[k].second)];
+  ranges.swap(sorted);
+}
+
+void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) {
+  const ElfImage &a = orig.image;
   auto problem = [&](std::string what) {
     if (res.problems.size() < 50)
       res.problems.push_back(std::move(what));
@@ -75,8 +93,7 @@ void compare_against(const Context &out, const Context &orig, VerifyResult &res)
       continue;
     }
     auto &ranges = may_change[i];
-    if (!std::is_sorted(ranges.begin(), ranges.end()))
-      std::sort(ranges.begin(), ranges.end());
+    sort_by_start(ranges);
     // memcmp the gaps between the (sorted, possibly overlapping) ranges that
     // may change against the original, read a chunk at a time (edits are in
     // place, so a mapped input's originals come back from the file).
@@ -143,8 +160,9 @@ void compare_against(const Context &out, const Context &orig, VerifyResult &res)
 
 } // namespace
 
-VerifyResult verify_image(Context &ctx, const Context *original) {
-  VerifyResult res;
+namespace {
+// Every table entry of ctx names a well-formed layout or reserved nops.
+void check_entries(const Context &ctx, const Context *original, VerifyResult &res) {
   const ElfImage &img = ctx.image;
   // A written file is located without owners (run_locate_entries): name its
   // sites through the original's, which has them.
@@ -204,8 +222,36 @@ VerifyResult verify_image(Context &ctx, const Context *original) {
     }
     ++(s.state == SiteState::Disabled ? res.disabled : res.enabled);
   }
+}
+} // namespace
+
+VerifyResult verify_image(Context &ctx, const Context *original) {
+  VerifyResult res;
+  check_entries(ctx, original, res);
   if (original)
-    compare_against(ctx, *original, res);
+    compare_against(ctx.image, *original, res);
+  return res;
+}
+
+Expected<VerifyResult> locate_and_verify(Context &ctx, const Context *original,
+                                         Status (*locate)(Context &)) {
+  // The byte comparison reads only the two images (locate changes ctx's
+  // sites, not its image): it runs on another thread while ctx is located.
+  VerifyResult compared;
+  std::future<void> comparing;
+  if (original)
+    comparing = std::async(std::launch::async,
+                           [&] { compare_against(ctx.image, *original, compared); });
+  Status located = locate(ctx);
+  if (comparing.valid())
+    comparing.wait();
+  RVT_TRY(located);
+  VerifyResult res;
+  check_entries(ctx, original, res);
+  res.compared_bytes = compared.compared_bytes;
+  for (std::string &p : compared.problems)
+    if (res.problems.size() < 50)
+      res.problems.push_back(std::move(p));
   return res;
 }
 

@@ -113,8 +113,9 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
     if (!written)
       return make_error(req.output, "written file does not load back: " + written.error().what);
     Context check(written.take());
-    RVT_TRY(run_locate_entries(check));
-    out.verify = verify_image(check, &ctx);
+    auto verified = locate_and_verify(check, &ctx, run_locate_entries);
+    RVT_TRY(verified);
+    out.verify = verified.take();
     if (!out.verify.ok())
       return make_error(req.output, "verification failed, nothing written: " +
                                         out.verify.problems.front());
