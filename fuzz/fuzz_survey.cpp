@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (s.decision == Decision::Undecided)
       fuzz::invariant_failed("site left undecided", hex(s.address));
     if (s.decision == Decision::Rewrite &&
-        (s.tramp_offset + riscv::kTrampolineSize > sec.size || (s.tramp_offset & 3)))
+        (s.tramp_offset() + riscv::kTrampolineSize > sec.size || (s.tramp_offset() & 3)))
       fuzz::invariant_failed("planned trampoline does not fit its section", hex(s.address));
   }
   std::ostringstream text;

@@ -148,7 +148,7 @@ Status sweep_branches(const Context &ctx, std::span<Site> sites) {
     const uint64_t p = s.address + ((s.address & 3) ? 2 : 0);
     for (uint64_t t : targets)
       if (t > s.address && t < s.address + region && t != p) {
-        s.branch_into = t;
+        s.branch_into = uint8_t(t - s.address);
         break;
       }
   }

@@ -99,7 +99,7 @@ Status run_emit(Context &ctx) {
     if (s.decision != Decision::Rewrite)
       continue;
     text_sections.insert(s.section);
-    const uint64_t delta = s.tramp_offset - s.offset;
+    const uint64_t delta = s.tramp_offset() - s.offset;
     if (delta == 0)
       continue;
     for (const TableRef &ref : ctx.refs_of(s)) {

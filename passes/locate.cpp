@@ -340,8 +340,7 @@ private:
         // left-over body of an overridden __weak function, whose table
         // entry survives the link but whose symbol now names the override.
         if (!(first->is_func && first->size && s.address >= first->address + first->size)) {
-          s.function = first->name; // from the entry: no random symbol-table access
-          s.function_offset = s.address - first->address;
+          s.owner = &*first; // names come from the entry: no symbol-table access
         }
       }
     }

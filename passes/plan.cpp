@@ -131,12 +131,11 @@ Status run_plan(Context &ctx) {
     }
     if (s.branch_into) {
       skip(ctx, s, SkipReason::BranchIntoRegion,
-           "branch into region at +" + std::to_string(s.branch_into - s.address));
+           "branch into region at +" + std::to_string(s.branch_into));
       continue;
     }
     s.decision = Decision::Rewrite;
     s.fixup = two_aligned;
-    s.tramp_offset = s.offset + (two_aligned ? 2 : 0);
     s.region_size = need;
   }
   return Status::ok();

@@ -179,6 +179,14 @@ Report build_report(const Context &ctx, ReportParts parts) {
     bool has_site = false;
   };
   std::vector<std::vector<Func>> funcs(secs.size());
+  {
+    std::vector<size_t> count(secs.size(), 0);
+    for (const Symbol &sym : img.symbols())
+      if (sym.shndx && sym.shndx < secs.size() && sym.type == STT_FUNC)
+        ++count[sym.shndx];
+    for (size_t i = 0; i < secs.size(); ++i)
+      funcs[i].reserve(count[i]);
+  }
   for (const Symbol &sym : img.symbols()) {
     if (sym.shndx == 0 || sym.shndx >= secs.size())
       continue;
@@ -193,6 +201,13 @@ Report build_report(const Context &ctx, ReportParts parts) {
   }
   // Sites per section, sorted by address (ctx.sites is sorted by address).
   std::vector<std::vector<const Site *>> sites_in(secs.size());
+  {
+    std::vector<size_t> count(secs.size(), 0);
+    for (const Site &s : ctx.sites)
+      ++count[s.section];
+    for (size_t i = 0; i < secs.size(); ++i)
+      sites_in[i].reserve(count[i]);
+  }
   for (const Site &s : ctx.sites)
     sites_in[s.section].push_back(&s);
 
@@ -251,8 +266,8 @@ Report build_report(const Context &ctx, ReportParts parts) {
       row.address = s.address;
       row.section = secs[s.section].name;
       row.offset = s.offset;
-      row.function = s.function;
-      row.function_offset = s.function_offset;
+      row.function = s.function();
+      row.function_offset = s.function_offset();
       row.room = s.room;
       row.align = s.align();
       row.source = site_sources(s);
@@ -303,7 +318,10 @@ Report build_report(const Context &ctx, ReportParts parts) {
       continue;
     const uint64_t lo = sec.addr, hi = sec.addr + sec.size;
     // (start, function?, site reservation)
+    // Merged in place below: one array of (functions + sites) chunks, sized
+    // once (at 500K sites, regrowth would briefly hold two copies).
     std::vector<Chunk> starts;
+    starts.reserve(1 + funcs[si].size() + sites_in[si].size());
     starts.push_back({lo, 0, 0, false, false});
     for (const Func &f : funcs[si])
       if (f.addr >= lo && f.addr < hi)
@@ -317,17 +335,20 @@ Report build_report(const Context &ctx, ReportParts parts) {
     }
     std::sort(starts.begin(), starts.end(),
               [](const Chunk &a, const Chunk &b) { return a.start < b.start; });
-    std::vector<Chunk> chunks;
-    for (const Chunk &c : starts) {
-      if (!chunks.empty() && chunks.back().start == c.start) {
-        Chunk &m = chunks.back();
+    std::vector<Chunk> &chunks = starts;
+    size_t kept = 0;
+    for (size_t k = 0; k < starts.size(); ++k) {
+      const Chunk c = starts[k];
+      if (kept && chunks[kept - 1].start == c.start) {
+        Chunk &m = chunks[kept - 1];
         m.function |= c.function;
         m.traced |= c.traced;
         m.reserved += c.reserved;
         continue;
       }
-      chunks.push_back(c);
+      chunks[kept++] = c;
     }
+    chunks.resize(kept);
     for (size_t i = 0; i < chunks.size(); ++i) {
       const uint64_t end = i + 1 < chunks.size() ? chunks[i + 1].start : hi;
       chunks[i].size = end - chunks[i].start;

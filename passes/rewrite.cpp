@@ -16,7 +16,7 @@ Status run_rewrite(Context &ctx) {
     const uint64_t p = s.tramp_address();
     const auto bytes = riscv::build_trampoline(riscv::layout_for(p), ctx.xlen,
                                                ctx.options.state, ctx.dest);
-    RVT_TRY(ctx.image.write_bytes(s.section, s.tramp_offset, bytes));
+    RVT_TRY(ctx.image.write_bytes(s.section, s.tramp_offset(), bytes));
   }
   return Status::ok();
 }

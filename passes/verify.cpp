@@ -167,7 +167,7 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
   // A written file is located without owners (run_locate_entries): name its
   // sites through the original's, which has them.
   auto owner = [&](const Site &s) {
-    if (s.function.empty() && original) {
+    if (!s.owner && original) {
       const auto &o = original->sites;
       auto it = std::lower_bound(o.begin(), o.end(), s, [](const Site &a, const Site &b) {
         return a.address != b.address ? a.address < b.address : a.section < b.section;
@@ -176,9 +176,9 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
       if (it != o.end() && it->section == s.section && it->address == s.address)
         return site_owner(*it);
       if (it != o.begin() && std::prev(it)->section == s.section &&
-          std::prev(it)->address + 2 == s.address && !std::prev(it)->function.empty())
-        return std::string(std::prev(it)->function) + "+" +
-               hex(std::prev(it)->function_offset + 2);
+          std::prev(it)->address + 2 == s.address && std::prev(it)->owner)
+        return std::string(std::prev(it)->function()) + "+" +
+               hex(std::prev(it)->function_offset() + 2);
     }
     return site_owner(s);
   };
@@ -260,11 +260,11 @@ Status run_verify(Context &ctx) {
   for (const Site &s : ctx.sites) {
     if (s.decision != Decision::Rewrite)
       continue;
-    auto bytes = ctx.image.read(s.section, s.tramp_offset, riscv::kTrampolineSize);
+    auto bytes = ctx.image.read(s.section, s.tramp_offset(), riscv::kTrampolineSize);
     RVT_TRY(bytes);
     if (auto bad = riscv::check_decoded_trampoline(*ctx.decoder, *bytes, s.tramp_address(),
                                                    ctx.xlen))
-      return ctx.image.error_at(s.section, s.tramp_offset,
+      return ctx.image.error_at(s.section, s.tramp_offset(),
                                 "internal: rewritten site " + site_owner(s) + " fails verification: " + *bad);
   }
   return Status::ok();

@@ -24,13 +24,6 @@ struct Options {
   std::optional<uint32_t> reserved; // bytes the compiler reserved per site
 };
 
-struct FunctionEntry {
-  uint64_t address = 0;
-  uint64_t size = 0;
-  std::string_view name; // the symbol's name (a view into the image)
-  bool is_func = false;  // STT_FUNC (else a code label)
-};
-
 struct Context {
   explicit Context(ElfImage img) : image(std::move(img)) {}
 

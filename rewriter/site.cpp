@@ -41,8 +41,8 @@ const char *skip_reason_key(SkipReason r) {
 }
 
 std::string site_owner(const Site &s) {
-  return s.function.empty() ? hex(s.address)
-                            : std::string(s.function) + "+" + hex(s.function_offset);
+  return s.owner ? std::string(s.function()) + "+" + hex(s.function_offset())
+                 : hex(s.address);
 }
 
 } // namespace rvtramp

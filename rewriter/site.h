@@ -50,14 +50,24 @@ enum class SkipReason : uint8_t {
 };
 const char *skip_reason_key(SkipReason r); // stable machine key ("room", ...)
 
-// A kernel has 10^5 sites and the rewrite holds two sets of them (input and
-// output check): fields are ordered and sized to keep this near 100 bytes,
-// and the few with text keep it in the Context.
+// Where a site's function starts, and its name: the owner lookup of locate
+// and analyze, one per function symbol or code label.
+struct FunctionEntry {
+  uint64_t address = 0;
+  uint64_t size = 0;
+  std::string_view name; // the symbol's name (a view into the image)
+  bool is_func = false;  // STT_FUNC (else a code label)
+};
+
+// A kernel has 10^5 sites (a synthetic stress image 5 * 10^5): fields are
+// ordered and sized to keep this small, derived values are methods, and the
+// few sites with text keep it in the Context.
 struct Site {
   uint64_t offset = 0;      // S, section-relative
   uint64_t address = 0;     // sh_addr + S
-  std::string_view function; // owning symbol (a view into the image), empty if none
-  uint64_t function_offset = 0;
+  // Owning symbol, in Context::functions_by_section (which outlives the
+  // sites and never changes after locate), or null.
+  const FunctionEntry *owner = nullptr;
   uint32_t first_ref = 0;   // this site's table entries: Context::refs_of()
   uint32_t ref_count = 0;
   uint32_t section = 0;     // executable section holding the site
@@ -71,19 +81,23 @@ struct Site {
   // table/relocation pointing into it (Referenced); its text is the detail
   // until the plan decides.
   SkipReason hazard = SkipReason::None;
-  uint64_t branch_into = 0;         // a branch target inside the region, if any
+  uint8_t branch_into = 0;          // a branch target inside the region, as S+n; 0 if none
 
   // Plan.
   Decision decision = Decision::Undecided;
   SkipReason reason = SkipReason::None;
   bool fixup = false;         // P = S + 2
   uint32_t region_size = 0;   // bytes of [S, ...) the rewrite owns
-  uint64_t tramp_offset = 0;  // P, section-relative (when rewritten)
   uint32_t detail = 0;        // human text, e.g. "room 8 < 24": Context::detail_of()
 
-  uint64_t tramp_address() const { return address + (tramp_offset - offset); }
+  // P, section-relative and absolute (meaningful when rewritten).
+  uint64_t tramp_offset() const { return offset + (fixup ? 2 : 0); }
+  uint64_t tramp_address() const { return address + (fixup ? 2 : 0); }
+  std::string_view function() const { return owner ? owner->name : std::string_view(); }
+  uint64_t function_offset() const { return owner ? address - owner->address : 0; }
   unsigned align() const { return unsigned(address & 7); }
 };
+static_assert(sizeof(Site) <= 56, "Site is per-site memory: keep it small");
 
 // "symbol+0xoff", or the address when no function owns the site: how every
 // message names a site (objtool style).

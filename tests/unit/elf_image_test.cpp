@@ -83,8 +83,8 @@ TEST(ElfImage, LocatesPatchableEntries) {
   Context ctx(img.take());
   ASSERT_TRUE(run_locate(ctx));
   ASSERT_EQ(ctx.sites.size(), 2u);
-  EXPECT_EQ(ctx.sites[0].function, "f");
-  EXPECT_EQ(ctx.sites[1].function, "g");
+  EXPECT_EQ(ctx.sites[0].function(), "f");
+  EXPECT_EQ(ctx.sites[1].function(), "g");
   EXPECT_EQ(ctx.sites[1].offset, ctx.image.find_symbol("g")->value);
   EXPECT_EQ(ctx.sites[0].room, 26u);
   EXPECT_EQ(ctx.sites[0].state, SiteState::Nops);
