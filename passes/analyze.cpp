@@ -21,8 +21,8 @@ namespace {
 // else the next symbol, else the section end.
 uint64_t function_end(const std::vector<FunctionEntry> &funcs, size_t i, const Section &sec) {
   uint64_t end = sec.addr + sec.size;
-  if (funcs[i].size)
-    end = std::min(end, funcs[i].address + funcs[i].size);
+  if (funcs[i].size())
+    end = std::min(end, funcs[i].address + funcs[i].size());
   for (size_t k = i + 1; k < funcs.size(); ++k)
     if (funcs[k].address > funcs[i].address) {
       end = std::min(end, funcs[k].address);

@@ -72,7 +72,7 @@ private:
     for (const Symbol &s : img_.symbols())
       if (owner_candidate(s))
         ctx_.functions_by_section[s.shndx].push_back(
-            {s.value, s.size, s.name, s.type == STT_FUNC});
+            {s.value, &s});
     // At one address a function names the site better than a label. The
     // entries carry what the sort and the lookup need: no symbol-table
     // access per comparison.
@@ -339,7 +339,7 @@ private:
         // Past the end of a sized function is no man's land: typically the
         // left-over body of an overridden __weak function, whose table
         // entry survives the link but whose symbol now names the override.
-        if (!(first->is_func && first->size && s.address >= first->address + first->size)) {
+        if (!(first->is_func() && first->size() && s.address >= first->address + first->size())) {
           s.owner = &*first; // names come from the entry: no symbol-table access
         }
       }
@@ -349,13 +349,13 @@ private:
   // Functions before labels at one address; sorted through 16-byte keys.
   static void sort_functions(std::vector<FunctionEntry> &v) {
     auto before = [](const FunctionEntry &a, const FunctionEntry &b) {
-      return a.address != b.address ? a.address < b.address : a.is_func > b.is_func;
+      return a.address != b.address ? a.address < b.address : a.is_func() > b.is_func();
     };
     if (std::is_sorted(v.begin(), v.end(), before))
       return;
     std::vector<KeyPair> keys(v.size());
     for (size_t i = 0; i < v.size(); ++i)
-      keys[i] = {v[i].address, uint64_t(!v[i].is_func) << 32 | i};
+      keys[i] = {v[i].address, uint64_t(!v[i].is_func()) << 32 | i};
     sort_key_pairs(keys);
     std::vector<FunctionEntry> sorted;
     sorted.reserve(v.size());

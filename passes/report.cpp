@@ -30,7 +30,7 @@ bool function_at(const Context &ctx, size_t section, uint64_t address) {
   auto it = std::lower_bound(funcs.begin(), funcs.end(), address,
                              [](const FunctionEntry &e, uint64_t a) { return e.address < a; });
   // Functions sort before labels at one address.
-  return it != funcs.end() && it->address == address && it->is_func;
+  return it != funcs.end() && it->address == address && it->is_func();
 }
 
 // Where a site's reservation starts: P - 2 for a rewritten fixup site.

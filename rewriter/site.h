@@ -2,7 +2,10 @@
 // One mcount / patchable-function-entry site and what the plan decided for it.
 #pragma once
 
+#include "elf_image.h"
+
 #include <cstdint>
+#include <elf.h>
 #include <string>
 #include <string_view>
 
@@ -52,11 +55,14 @@ const char *skip_reason_key(SkipReason r); // stable machine key ("room", ...)
 
 // Where a site's function starts, and its name: the owner lookup of locate
 // and analyze, one per function symbol or code label.
+// 16 bytes: the address is what lookups scan, the rest comes from the
+// image's symbol table (which lives as long as the image).
 struct FunctionEntry {
   uint64_t address = 0;
-  uint64_t size = 0;
-  std::string_view name; // the symbol's name (a view into the image)
-  bool is_func = false;  // STT_FUNC (else a code label)
+  const Symbol *symbol = nullptr;
+  uint64_t size() const { return symbol->size; }
+  std::string_view name() const { return symbol->name; }
+  bool is_func() const { return symbol->type == STT_FUNC; } // else a code label
 };
 
 // A kernel has 10^5 sites (a synthetic stress image 5 * 10^5): fields are
@@ -93,7 +99,7 @@ struct Site {
   // P, section-relative and absolute (meaningful when rewritten).
   uint64_t tramp_offset() const { return offset + (fixup ? 2 : 0); }
   uint64_t tramp_address() const { return address + (fixup ? 2 : 0); }
-  std::string_view function() const { return owner ? owner->name : std::string_view(); }
+  std::string_view function() const { return owner ? owner->name() : std::string_view(); }
   uint64_t function_offset() const { return owner ? address - owner->address : 0; }
   unsigned align() const { return unsigned(address & 7); }
 };
