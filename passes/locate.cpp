@@ -298,7 +298,50 @@ private:
     std::vector<TableRef>().swap(refs_);
   }
 
+  // What the bytes at a site hold, and how many bytes of nops start there.
+  SiteState classify(std::span<const uint8_t> bytes, uint64_t offset, uint64_t address,
+                     uint32_t &room) const {
+    room = (offset & 1) ? 0 : riscv::nop_run(bytes);
+    if (room)
+      return SiteState::Nops;
+    if (auto t = riscv::match_trampoline(bytes, address, ctx_.xlen))
+      return t->state == riscv::ToggleState::Disabled ? SiteState::Disabled : SiteState::Enabled;
+    return SiteState::Other;
+  }
+
+  // Entries only (the output check): one CheckedEntry per distinct
+  // (section, offset), in (address, section) order, and its state.
+  void build_entries() {
+    std::vector<KeyPair> order(found_.size());
+    for (size_t i = 0; i < found_.size(); ++i)
+      order[i] = {found_[i].address, uint64_t(found_[i].section) << 32 | i};
+    sort_key_pairs(order);
+    ctx_.entries.reserve(found_.size());
+    const Found *prev = nullptr;
+    for (const auto &key : order) {
+      const Found &f = found_[uint32_t(key.second)];
+      if (!prev || f.section != prev->section || f.offset != prev->offset) {
+        CheckedEntry &e = ctx_.entries.emplace_back();
+        e.address = f.address;
+        e.section = f.section;
+        const Section &sec = img_.section(f.section);
+        if (auto bytes = img_.read(f.section, f.offset,
+                                   std::min<uint64_t>(kRoomScanLimit, sec.size - f.offset))) {
+          uint32_t room = 0;
+          e.state = classify(*bytes, f.offset, f.address, room);
+        }
+      }
+      prev = &f;
+      ctx_.entries.back().sources |= f.source;
+    }
+    std::vector<Found>().swap(found_);
+  }
+
   void finish() {
+    if (!full_) {
+      build_entries();
+      return;
+    }
     build_sites();
     // Each section's bytes once, not one bounds-checked read per site.
     std::vector<std::span<const uint8_t>> contents(img_.sections().size());
@@ -318,14 +361,8 @@ private:
       if (have[s.section] == 1)
         bytes = contents[s.section].subspan(
             s.offset, std::min<uint64_t>(kRoomScanLimit, sec.size - s.offset));
-      if (bytes) {
-        s.room = (s.offset & 1) ? 0 : riscv::nop_run(*bytes);
-        if (s.room)
-          s.state = SiteState::Nops;
-        else if (auto t = riscv::match_trampoline(*bytes, s.address, ctx_.xlen))
-          s.state = t->state == riscv::ToggleState::Disabled ? SiteState::Disabled
-                                                             : SiteState::Enabled;
-      }
+      if (bytes)
+        s.state = classify(*bytes, s.offset, s.address, s.room);
       const auto &funcs = ctx_.functions_by_section[s.section];
       size_t &c = cursor[s.section];
       while (c < funcs.size() && funcs[c].address <= s.address)
@@ -393,6 +430,7 @@ Status locate(Context &ctx, bool full) {
   if (!ctx.decoder)
     return ctx.image.error("Capstone cannot decode RISC-V (built without it?)");
   ctx.sites.clear();
+  ctx.entries.clear();
   ctx.table_refs.clear();
   return Locator(ctx, full).run();
 }

@@ -178,12 +178,22 @@ namespace {
 // Every table entry of ctx names a well-formed layout or reserved nops.
 void check_entries(const Context &ctx, const Context *original, VerifyResult &res) {
   const ElfImage &img = ctx.image;
-  // A written file is located without owners (run_locate_entries): name its
-  // sites through the original's, which has them.
-  auto owner = [&](const Site &s) {
-    if (!s.owner && original) {
+  // One table entry as the check sees it: from a Site (run_locate) or a
+  // CheckedEntry (run_locate_entries, which has no owners).
+  struct Entry {
+    uint64_t address, offset;
+    uint32_t section;
+    SiteState state;
+    uint8_t sources;
+    const Site *site; // null for a CheckedEntry
+  };
+  // Name an entry through its own site, else through the original's sites.
+  auto owner = [&](const Entry &s) {
+    if (s.site && s.site->owner)
+      return site_owner(*s.site);
+    if (original) {
       const auto &o = original->sites;
-      auto it = std::lower_bound(o.begin(), o.end(), s, [](const Site &a, const Site &b) {
+      auto it = std::lower_bound(o.begin(), o.end(), s, [](const Site &a, const Entry &b) {
         return a.address != b.address ? a.address < b.address : a.section < b.section;
       });
       // The entry may have moved from S to P = S + 2 (a fixup).
@@ -194,7 +204,7 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
         return std::string(std::prev(it)->function()) + "+" +
                hex(std::prev(it)->function_offset() + 2);
     }
-    return site_owner(s);
+    return hex(s.address);
   };
   // Against the original, a site it already had as something other than
   // nops was skipped ("not nops") and left alone: that is not a failure.
@@ -203,7 +213,17 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
     for (const Site &s : original->sites)
       if (s.state == SiteState::Other)
         left_alone.insert({s.section, s.offset});
-  for (const Site &s : ctx.sites) {
+  const size_t n = ctx.sites.empty() ? ctx.entries.size() : ctx.sites.size();
+  for (size_t k = 0; k < n; ++k) {
+    Entry s;
+    if (ctx.sites.empty()) {
+      const CheckedEntry &e = ctx.entries[k];
+      s = {e.address, e.address - img.section(e.section).addr, e.section, e.state, e.sources,
+           nullptr};
+    } else {
+      const Site &x = ctx.sites[k];
+      s = {x.address, x.offset, x.section, x.state, x.sources, &x};
+    }
     ++res.entries;
     if (s.sources & uint8_t(SiteSource::McountCall)) {
       ++res.calls;

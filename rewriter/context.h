@@ -30,6 +30,7 @@ struct Context {
   ElfImage image;
   Options options;
   std::vector<Site> sites;           // sorted by (address, section)
+  std::vector<CheckedEntry> entries; // run_locate_entries only: instead of sites, same order
   std::vector<TableRef> table_refs;  // grouped by site, in site order
   std::vector<std::string> details{std::string()}; // Site::detail indexes this; 0 is ""
   const std::string &detail_of(const Site &s) const { return details.at(s.detail); }

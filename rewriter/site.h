@@ -105,6 +105,17 @@ struct Site {
 };
 static_assert(sizeof(Site) <= 56, "Site is per-site memory: keep it small");
 
+// A table entry of a file being checked (run_locate_entries): what the
+// output check needs and no more, 16 bytes against a Site's 56. Its offset
+// in the section is address - sh_addr.
+struct CheckedEntry {
+  uint64_t address = 0;
+  uint32_t section = 0;
+  SiteState state = SiteState::Other;
+  uint8_t sources = 0; // SiteSource bits
+};
+static_assert(sizeof(CheckedEntry) == 16);
+
 // "symbol+0xoff", or the address when no function owns the site: how every
 // message names a site (objtool style).
 std::string site_owner(const Site &s);
