@@ -299,7 +299,8 @@ std::optional<std::string> check_decoded_trampoline(const Decoder &decoder,
                                                     Xlen xlen) {
   if (b.size() < kTrampolineSize)
     return "fewer than 24 bytes";
-  static std::unordered_map<CheckKey, std::optional<std::string>, CheckKeyHash> cache;
+  // Per thread: the verify of a check may run beside other work.
+  static thread_local std::unordered_map<CheckKey, std::optional<std::string>, CheckKeyHash> cache;
   const Shape &sh = shape(layout_for(p));
   const CheckKey key{&decoder,
                      {load_le32(b, 0), load_le32(b, sh.skip_jump_at), load_le32(b, sh.load_at),
