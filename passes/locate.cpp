@@ -264,16 +264,22 @@ private:
     return Status::ok();
   }
 
-  // One Site per distinct (section, offset), built in (address, section)
-  // order from the sorted entries: no hashing, no moving of large Sites.
-  void build_sites() {
-    // Sorted by (address, section): within a section the address orders the
-    // offsets. 16-byte keys sort much faster than the entries themselves;
-    // riscv's __mcount_loc is not sorted at build time.
+  // found_ by (address, section), as (address, section << 32 | index) keys:
+  // within a section the address orders the offsets. 16-byte keys sort much
+  // faster than the entries themselves; riscv's __mcount_loc is not sorted
+  // at build time.
+  std::vector<KeyPair> found_in_order() const {
     std::vector<KeyPair> order(found_.size());
     for (size_t i = 0; i < found_.size(); ++i)
       order[i] = {found_[i].address, uint64_t(found_[i].section) << 32 | i};
     sort_key_pairs(order);
+    return order;
+  }
+
+  // One Site per distinct (section, offset), built in (address, section)
+  // order from the sorted entries: no hashing, no moving of large Sites.
+  void build_sites() {
+    const std::vector<KeyPair> order = found_in_order();
     ctx_.sites.reserve(found_.size());
     ctx_.table_refs.reserve(refs_.size());
     const Found *prev = nullptr;
@@ -312,10 +318,7 @@ private:
   // Entries only (the output check): one CheckedEntry per distinct
   // (section, offset), in (address, section) order, and its state.
   void build_entries() {
-    std::vector<KeyPair> order(found_.size());
-    for (size_t i = 0; i < found_.size(); ++i)
-      order[i] = {found_[i].address, uint64_t(found_[i].section) << 32 | i};
-    sort_key_pairs(order);
+    const std::vector<KeyPair> order = found_in_order();
     ctx_.entries.reserve(found_.size());
     const Found *prev = nullptr;
     for (const auto &key : order) {
