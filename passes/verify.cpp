@@ -73,7 +73,14 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
         movable_addends.insert({r.relative_list, r.relative_entry});
     }
   }
-  std::vector<uint8_t> original(size_t(1) << 20);
+  // Originals are read back a chunk at a time: 1 MiB, or the largest
+  // compared section when smaller (a module is a few KiB; zeroing 1 MiB per
+  // check was most of a small file's verification).
+  uint64_t largest = 0;
+  for (const Section &x : a.sections())
+    if (x.has_file_bytes() && x.type != SHT_RELA)
+      largest = std::max(largest, x.size);
+  std::vector<uint8_t> original(std::min<uint64_t>(largest, uint64_t(1) << 20));
   // New sections (--emit-mcount-loc) append their names to the name table.
   const size_t name_table = a.section_name_table();
   for (size_t i = 1; i < a.sections().size(); ++i) {
