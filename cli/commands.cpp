@@ -191,6 +191,9 @@ void add_verify_command(CLI::App &app, CommandResult &result) {
     Context ctx(img.take());
     std::optional<Context> orig;
     if (!args->against.empty()) {
+      // Two files: the checked one is parsed (its errors come first) but its
+      // pages wait on disk while the original is located.
+      ctx.image.release_pages();
       // The comparison needs the original's sites and tables, not a plan.
       auto o = ElfImage::load(args->against);
       if (!o) {
@@ -202,6 +205,9 @@ void add_verify_command(CLI::App &app, CommandResult &result) {
         result.exit_code = report_error(st.error());
         return;
       }
+      // Located: from here on only the bytes compared are read (from the
+      // file), so its mapped pages need not stay beside the checked file's.
+      orig->image.release_pages();
     }
     // Against an original, sites are named through it: the checked file
     // needs only its entries (half the memory of a full locate).

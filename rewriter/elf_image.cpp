@@ -192,6 +192,7 @@ Expected<ElfImage> ElfImage::load(const std::string &path, const std::string &di
   img.image_ = std::span<const uint8_t>(img.writable_, size);
   img.image_owner_ = std::shared_ptr<void>(map, [size](void *p) { munmap(p, size); });
   img.file_ = std::move(file);
+  img.file_mapped_ = mode == LoadMode::Map;
   RVT_TRY(img.parse());
   return img;
 }
@@ -535,7 +536,7 @@ Status ElfImage::read_original(size_t section, uint64_t offset, std::span<uint8_
   auto checked = read(section, offset, out.size());
   RVT_TRY(checked);
   const uint64_t at = sections_[section].offset + offset;
-  if (!edited_) {
+  if (!edited_ && !pages_released_) {
     std::memcpy(out.data(), checked->data(), out.size());
     return Status::ok();
   }
@@ -566,6 +567,13 @@ Expected<uint64_t> ElfImage::read_word(size_t section, uint64_t offset) const {
   for (unsigned i = 0; i < word_size(); ++i)
     v |= uint64_t((*bytes)[i]) << (8 * i);
   return v;
+}
+
+void ElfImage::release_pages() {
+  if (!file_mapped_ || edited_ || !writable_ || image_.empty())
+    return;
+  if (madvise(writable_, image_.size(), MADV_DONTNEED) == 0)
+    pages_released_ = true;
 }
 
 uint8_t *ElfImage::edit_base() {

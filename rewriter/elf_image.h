@@ -139,6 +139,13 @@ public:
   size_t add_section(NewSection section); // returns the new section index
   const std::vector<NewSection> &new_sections() const { return new_sections_; }
 
+  // A file mapped by load(LoadMode::Map) and never edited: hands its resident
+  // pages back to the kernel (madvise MADV_DONTNEED). Later reads fault them
+  // in again from the file, the same bytes; read_original reads the file.
+  // verify --against holds two files: the original is released once located,
+  // so only one file's text is resident at a time. No-op for other images.
+  void release_pages();
+
   // Writes the edited image to fd. The file at fd must be empty; it receives
   // the edited bytes, then libelf lays out the added sections, if any.
   Status write_to_fd(int fd, const std::string &display_name) const;
@@ -160,6 +167,8 @@ private:
   std::shared_ptr<void> image_owner_;
   uint8_t *writable_ = nullptr;
   bool edited_ = false;
+  bool file_mapped_ = false;   // image_ is a private mapping of file_
+  bool pages_released_ = false; // release_pages(): originals come from file_
   std::shared_ptr<const int> file_;                       // loaded: the input, read for originals
   std::shared_ptr<const std::vector<uint8_t>> pristine_;  // in memory: the original, from the first edit
   uint64_t shoff_ = 0;
