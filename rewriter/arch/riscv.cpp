@@ -4,6 +4,8 @@
 #include <capstone/capstone.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
@@ -201,60 +203,131 @@ std::vector<Insn> Decoder::decode(std::span<const uint8_t> bytes, uint64_t addre
   return out;
 }
 
+namespace {
+// Immediates of the six direct-branch encodings, sign-extended.
+int64_t cj_offset(uint32_t h) { // c.j / c.jal: imm[11|4|9:8|10|6|7|3:1|5] in bits 12..2
+  const uint32_t imm = ((h >> 12) & 1) << 11 | ((h >> 11) & 1) << 4 | ((h >> 9) & 3) << 8 |
+                       ((h >> 8) & 1) << 10 | ((h >> 7) & 1) << 6 | ((h >> 6) & 1) << 7 |
+                       ((h >> 3) & 7) << 1 | ((h >> 2) & 1) << 5;
+  return int64_t(int32_t(imm << 20) >> 20);
+}
+int64_t cb_offset(uint32_t h) { // c.beqz / c.bnez: imm[8|4:3] in 12..10, imm[7:6|2:1|5] in 6..2
+  const uint32_t imm = ((h >> 12) & 1) << 8 | ((h >> 10) & 3) << 3 | ((h >> 5) & 3) << 6 |
+                       ((h >> 3) & 3) << 1 | ((h >> 2) & 1) << 5;
+  return int64_t(int32_t(imm << 23) >> 23);
+}
+int64_t jal_offset(uint32_t w) { // imm[20|10:1|11|19:12]
+  const uint32_t imm = ((w >> 31) & 1) << 20 | ((w >> 21) & 0x3ff) << 1 | ((w >> 20) & 1) << 11 |
+                       ((w >> 12) & 0xff) << 12;
+  return int64_t(int32_t(imm << 11) >> 11);
+}
+int64_t b_offset(uint32_t w) { // imm[12|10:5] in bits 31..25, imm[4:1|11] in bits 11..7
+  const uint32_t imm = ((w >> 31) & 1) << 12 | ((w >> 25) & 0x3f) << 5 | ((w >> 8) & 0xf) << 1 |
+                       ((w >> 7) & 1) << 11;
+  return int64_t(int32_t(imm << 19) >> 19);
+}
+// Quadrant-1 compressed branches by bits 15..13 and 1..0: c.j, c.beqz,
+// c.bnez, and c.jal (RV32 only; RV64 reuses the encoding for c.addiw).
+constexpr uint32_t kCJ = 0xa001, kCBeqz = 0xc001, kCBnez = 0xe001, kCJal = 0x2001;
+
+// What the sweep does with an instruction, from the ten bits that decide it
+// (bits 6..0 and 15..13 of its first halfword): step 2, step 4, or 0 for a
+// branch candidate that needs a closer look. One table load per instruction
+// instead of a chain of compares.
+using StepTable = std::array<uint8_t, 1024>;
+constexpr size_t step_index(uint32_t h) { return (h & 0x7f) | ((h >> 6) & 0x380); }
+constexpr StepTable make_step_table(bool rv32) {
+  StepTable t{};
+  for (uint32_t i = 0; i < t.size(); ++i) {
+    const uint32_t h = (i & 0x7f) | ((i & 0x380) << 6); // bits 6..0 and 15..13
+    if ((h & 3) != 3) {
+      const uint32_t q = h & 0xe003;
+      const bool branch = q == kCJ || q == kCBeqz || q == kCBnez || (rv32 && q == kCJal);
+      t[i] = branch ? 0 : 2;
+    } else if ((h & 0x1c) == 0x1c) {
+      t[i] = 2; // 48-bit and longer encodings: stepped a halfword
+    } else {
+      const uint32_t op = h & 0x7f;
+      t[i] = op == 0x6f || op == 0x63 ? 0 : 4;
+    }
+  }
+  return t;
+}
+constexpr StepTable kStepRV64 = make_step_table(false), kStepRV32 = make_step_table(true);
+} // namespace
+
 void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
                              std::vector<uint64_t> &out) const {
   const uint8_t *code = bytes.data();
   const size_t n = bytes.size();
-  const bool rv32 = xlen_ == Xlen::RV32;
-  size_t at = 0;
-  while (at + 2 <= n) {
-    const uint32_t h = uint32_t(code[at]) | uint32_t(code[at + 1]) << 8;
+  const StepTable &step = xlen_ == Xlen::RV32 ? kStepRV32 : kStepRV64;
+  auto word_at = [&](size_t at) {
+    uint32_t w;
+    std::memcpy(&w, code + at, 4);
+    if constexpr (std::endian::native == std::endian::big)
+      w = __builtin_bswap32(w);
+    return w;
+  };
+  // A branch candidate at `at` (four bytes readable): its target, if it is
+  // one, and its length.
+  auto candidate = [&](size_t at) -> size_t {
+    const uint32_t w = word_at(at);
     const uint64_t pc = address + at;
-    if ((h & 3) != 3) {
-      // Compressed (quadrant 1 holds the branches): c.j 101, c.jal 001 (RV32),
-      // c.beqz 110, c.bnez 111.
-      if ((h & 3) == 1) {
-        const uint32_t f3 = h >> 13;
-        if (f3 == 5 || (f3 == 1 && rv32)) {
-          // imm[11|4|9:8|10|6|7|3:1|5] in bits 12..2
-          uint32_t imm = ((h >> 12) & 1) << 11 | ((h >> 11) & 1) << 4 | ((h >> 9) & 3) << 8 |
-                         ((h >> 8) & 1) << 10 | ((h >> 7) & 1) << 6 | ((h >> 6) & 1) << 7 |
-                         ((h >> 3) & 7) << 1 | ((h >> 2) & 1) << 5;
-          const int64_t off = int64_t(int32_t(imm << 20) >> 20);
-          out.push_back(pc + uint64_t(off));
-        } else if (f3 == 6 || f3 == 7) {
-          // imm[8|4:3] in bits 12..10, imm[7:6|2:1|5] in bits 6..2
-          uint32_t imm = ((h >> 12) & 1) << 8 | ((h >> 10) & 3) << 3 | ((h >> 5) & 3) << 6 |
-                         ((h >> 3) & 3) << 1 | ((h >> 2) & 1) << 5;
-          const int64_t off = int64_t(int32_t(imm << 23) >> 23);
-          out.push_back(pc + uint64_t(off));
-        }
-      }
-      at += 2;
-      continue;
+    const uint32_t q = w & 0xe003;
+    if ((w & 3) != 3) {
+      out.push_back(pc + uint64_t(q == kCJ || q == kCJal ? cj_offset(w) : cb_offset(w)));
+      return 2;
     }
-    if ((h & 0x1c) == 0x1c || at + 4 > n) {
-      at += 2; // 48-bit and longer encodings, or a cut-off word: not ours
-      continue;
+    if ((w & 0x7f) == 0x6f) {
+      out.push_back(pc + uint64_t(jal_offset(w)));
+      return 4;
     }
-    const uint32_t w = h | uint32_t(code[at + 2]) << 16 | uint32_t(code[at + 3]) << 24;
-    const uint32_t opcode = w & 0x7f;
-    if (opcode == 0x6f) { // jal: imm[20|10:1|11|19:12]
-      uint32_t imm = ((w >> 31) & 1) << 20 | ((w >> 21) & 0x3ff) << 1 | ((w >> 20) & 1) << 11 |
-                     ((w >> 12) & 0xff) << 12;
-      out.push_back(pc + uint64_t(int64_t(int32_t(imm << 11) >> 11)));
-    } else if (opcode == 0x63) {
-      const uint32_t f3 = (w >> 12) & 7;
-      if (f3 == 2 || f3 == 3) {
-        at += 2; // not an instruction: resynchronise as the Capstone sweep does
+    if (const uint32_t f3 = (w >> 12) & 7; f3 == 2 || f3 == 3)
+      return 2; // not an instruction: resynchronise as the Capstone sweep does
+    out.push_back(pc + uint64_t(b_offset(w)));
+    return 4;
+  };
+  size_t at = 0;
+  // 32 halfwords at a time: first what each would be if an instruction
+  // started there (independent table loads, no chain through memory), then
+  // a walk over the starts in registers. Instruction length is the only
+  // thing carried from one instruction to the next.
+  constexpr size_t kWindow = 64;
+  while (at + kWindow + 4 <= n) {
+    uint32_t wide = 0, branch = 0;
+    for (unsigned i = 0; i < kWindow / 2; ++i) {
+      uint16_t h;
+      std::memcpy(&h, code + at + 2 * i, 2);
+      if constexpr (std::endian::native == std::endian::big)
+        h = __builtin_bswap16(h);
+      const uint8_t len = step[step_index(h)];
+      wide |= uint32_t(len == 4) << i;
+      branch |= uint32_t(len == 0) << i;
+    }
+    unsigned p = 0; // halfword index in the window; may end at 32 or 33
+    while (p < kWindow / 2) {
+      if ((branch >> p) & 1) [[unlikely]] {
+        p += unsigned(candidate(at + 2 * p) / 2);
         continue;
       }
-      // imm[12|10:5] in bits 31..25, imm[4:1|11] in bits 11..7
-      uint32_t imm = ((w >> 31) & 1) << 12 | ((w >> 25) & 0x3f) << 5 | ((w >> 8) & 0xf) << 1 |
-                     ((w >> 7) & 1) << 11;
-      out.push_back(pc + uint64_t(int64_t(int32_t(imm << 19) >> 19)));
+      p += 1 + ((wide >> p) & 1);
     }
-    at += 4;
+    at += 2 * p;
+  }
+  // The rest one instruction at a time; four bytes are readable up to n - 4.
+  while (at + 4 <= n) {
+    if (const uint8_t len = step[step_index(word_at(at))]; len != 0) {
+      at += len;
+      continue;
+    }
+    at += candidate(at);
+  }
+  if (at + 2 <= n) { // a last halfword: a compressed branch, or a cut-off word
+    const uint32_t h = uint32_t(code[at]) | uint32_t(code[at + 1]) << 8;
+    if (step[step_index(h)] == 0 && (h & 3) != 3) {
+      const uint32_t q = h & 0xe003;
+      out.push_back(address + at + uint64_t(q == kCJ || q == kCJal ? cj_offset(h) : cb_offset(h)));
+    }
   }
 }
 
