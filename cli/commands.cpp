@@ -9,10 +9,32 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <malloc.h>
 #include <memory>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace rvtramp {
 namespace {
+
+// Grows the heap by `reserve` bytes of address space (nothing is touched, so
+// nothing becomes resident) and asks for huge pages there. What later
+// allocations touch is then faulted in 2 MiB at a time where the kernel's
+// transparent_hugepage setting allows it ("madvise" or "always").
+void advise_huge_pages_for_heap(size_t reserve) {
+  constexpr uintptr_t kHuge = 2 << 20;
+  mallopt(M_TOP_PAD, int(reserve));
+  const uintptr_t before = reinterpret_cast<uintptr_t>(sbrk(0));
+  void *probe = malloc(1 << 20); // past the current top: the heap grows by reserve
+  const uintptr_t after = reinterpret_cast<uintptr_t>(sbrk(0));
+  // Only the address space the brk heap just gained (not under a
+  // sanitizer's allocator, which does not use brk, nor if sbrk failed).
+  const uintptr_t lo = (before + kHuge - 1) & ~(kHuge - 1), hi = after & ~(kHuge - 1);
+  if (probe && after - before >= reserve && hi > lo)
+    madvise(reinterpret_cast<void *>(lo), hi - lo, MADV_HUGEPAGE);
+  free(probe);
+  mallopt(M_TOP_PAD, 0); // later growth (inputs past 500K sites) as usual
+}
 
 void print_timers(const std::vector<PassTime> &timers, std::ostream &os) {
   double total = 0;
@@ -98,6 +120,11 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
       ->check(CLI::Range(2, 64));
   cmd->add_flag("--time-passes", args->time_passes, "print a timer per pass on stderr");
   cmd->callback([args, &result] {
+    // The rewrite's heap in huge pages: one fault per 2 MiB instead of one
+    // per 4 KiB (faults were 40 % of a 122K-site rewrite on a virtual machine
+    // where each costs microseconds). Not for report and verify, which are
+    // held to memory limits and gain less: huge pages round their RSS up.
+    advise_huge_pages_for_heap(512 << 20);
     if (args->output.empty() && !args->in_place) {
       std::cerr << "rvtramp: error: " << args->input << ": rewrite needs -o OUT or --in-place\n";
       result.exit_code = kExitBadInput;

@@ -55,15 +55,25 @@ const char *skip_reason_key(SkipReason r); // stable machine key ("room", ...)
 
 // Where a site's function starts, and its name: the owner lookup of locate
 // and analyze, one per function symbol or code label.
-// 16 bytes: the address is what lookups scan, the rest comes from the
-// image's symbol table (which lives as long as the image).
+// 24 bytes: what lookups read per site (address, size, kind) is here, so a
+// sweep in address order does not chase each symbol through the symbol
+// table (a cache miss per function); the name comes from the image's
+// symbol table, which lives as long as the image.
 struct FunctionEntry {
+  FunctionEntry() = default;
+  FunctionEntry(uint64_t addr, const Symbol *sym)
+      : address(addr), symbol(sym), small_size(uint32_t(sym->size)),
+        func(sym->type == STT_FUNC), big(sym->size > UINT32_MAX) {}
   uint64_t address = 0;
   const Symbol *symbol = nullptr;
-  uint64_t size() const { return symbol->size; }
+  uint32_t small_size = 0; // the symbol's size when it fits (always, in practice)
+  bool func = false;
+  bool big = false;
+  uint64_t size() const { return big ? symbol->size : small_size; }
   std::string_view name() const { return symbol->name; }
-  bool is_func() const { return symbol->type == STT_FUNC; } // else a code label
+  bool is_func() const { return func; } // else a code label
 };
+static_assert(sizeof(FunctionEntry) <= 24);
 
 // A kernel has 10^5 sites (a synthetic stress image 5 * 10^5): fields are
 // ordered and sized to keep this small, derived values are methods, and the
