@@ -20,13 +20,15 @@ constexpr uint64_t kMaxRelayoutAlign = uint64_t(1) << 24;
 // defined in the section (the entry then is symbol + (offset - value)).
 std::optional<size_t> base_symbol(const ElfImage &img, size_t section) {
   std::optional<size_t> any;
-  for (const Symbol &s : img.symbols()) {
+  const std::vector<Symbol> &symbols = img.symbols();
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    const Symbol &s = symbols[i];
     if (s.shndx != section)
       continue;
     if (s.type == STT_SECTION)
-      return s.index;
+      return i;
     if (!any && (s.type == STT_FUNC || s.type == STT_NOTYPE) && !s.name.empty())
-      any = s.index;
+      any = i;
   }
   return any;
 }

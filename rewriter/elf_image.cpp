@@ -415,7 +415,6 @@ Status ElfImage::parse(bool reuse_symbols) {
       if (!gelf_getsymshndx(data, xdata, static_cast<int>(i), &sym, &xndx))
         return error_at(symtab->index, i * entsz, "bad symbol " + std::to_string(i));
       Symbol out;
-      out.index = i;
       const char *nm = elf_strptr(h.elf, symtab->link, sym.st_name);
       if (!nm)
         return error_at(symtab->index, i * entsz,

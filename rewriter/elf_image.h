@@ -36,8 +36,9 @@ struct Section {
   bool contains_addr(uint64_t a) const { return a >= addr && a - addr < size; }
 };
 
+// 40 bytes: a kernel has 10^5 of them (and verify --against holds two
+// tables). Its index is its position in ElfImage::symbols().
 struct Symbol {
-  size_t index = 0;
   std::string_view name; // into the image's string table: lives as long as the image
   uint64_t value = 0;
   uint64_t size = 0;
@@ -45,6 +46,7 @@ struct Symbol {
   uint8_t bind = 0;    // STB_*
   uint32_t shndx = 0;  // real section index (SHN_XINDEX resolved)
 };
+static_assert(sizeof(Symbol) <= 40, "Symbol is per-symbol memory: keep it small");
 
 struct Rela {
   uint64_t offset = 0;
