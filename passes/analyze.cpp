@@ -83,7 +83,7 @@ void collect_references(const ElfImage &img, std::vector<std::vector<Reference>>
         if (sym.shndx == 0 || sym.shndx >= img.sections().size() ||
             !img.section(sym.shndx).executable())
           continue;
-        const uint64_t target = sym.value + uint64_t(r.addend) - img.section(sym.shndx).addr;
+        const uint64_t target = relocation_target_offset(sym, r.addend);
         refs[sym.shndx].push_back({target, true, img.section(rs.index).name.c_str()});
       }
     }

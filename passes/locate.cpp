@@ -238,7 +238,7 @@ private:
         ref.via_rela = true;
         ref.rela_list = l;
         ref.rela_entry = e;
-        const uint64_t offset = sym.value + uint64_t(r.addend) - img_.section(sym.shndx).addr;
+        const uint64_t offset = relocation_target_offset(sym, r.addend);
         RVT_TRY(add(sym.shndx, offset, kind.source, &ref, r.offset, rs.target));
       }
     }

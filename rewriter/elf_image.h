@@ -76,6 +76,13 @@ struct NewSection {
   std::vector<Rela> relas;           // SHT_RELA entries
 };
 
+// Where a relocation against sym + addend points in a relocatable file, as
+// an offset into sym's section: there st_value is a section offset and
+// sh_addr plays no part (the linker ignores it; a damaged object may set it).
+inline uint64_t relocation_target_offset(const Symbol &sym, int64_t addend) {
+  return sym.value + uint64_t(addend);
+}
+
 const char *riscv_reloc_name(uint32_t type);
 const char *elf_machine_name(uint16_t machine);
 
