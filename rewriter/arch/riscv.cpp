@@ -229,6 +229,10 @@ int64_t b_offset(uint32_t w) { // imm[12|10:5] in bits 31..25, imm[4:1|11] in bi
 // Quadrant-1 compressed branches by bits 15..13 and 1..0: c.j, c.beqz,
 // c.bnez, and c.jal (RV32 only; RV64 reuses the encoding for c.addiw).
 constexpr uint32_t kCJ = 0xa001, kCBeqz = 0xc001, kCBnez = 0xe001, kCJal = 0x2001;
+int64_t compressed_branch_offset(uint32_t h) {
+  const uint32_t q = h & 0xe003;
+  return q == kCJ || q == kCJal ? cj_offset(h) : cb_offset(h);
+}
 
 // What the sweep does with an instruction, from the ten bits that decide it
 // (bits 6..0 and 15..13 of its first halfword): step 2, step 4, or 0 for a
@@ -273,9 +277,8 @@ void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
   auto candidate = [&](size_t at) -> size_t {
     const uint32_t w = word_at(at);
     const uint64_t pc = address + at;
-    const uint32_t q = w & 0xe003;
     if ((w & 3) != 3) {
-      out.push_back(pc + uint64_t(q == kCJ || q == kCJal ? cj_offset(w) : cb_offset(w)));
+      out.push_back(pc + uint64_t(compressed_branch_offset(w)));
       return 2;
     }
     if ((w & 0x7f) == 0x6f) {
@@ -324,10 +327,8 @@ void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
   }
   if (at + 2 <= n) { // a last halfword: a compressed branch, or a cut-off word
     const uint32_t h = uint32_t(code[at]) | uint32_t(code[at + 1]) << 8;
-    if (step[step_index(h)] == 0 && (h & 3) != 3) {
-      const uint32_t q = h & 0xe003;
-      out.push_back(address + at + uint64_t(q == kCJ || q == kCJal ? cj_offset(h) : cb_offset(h)));
-    }
+    if (step[step_index(h)] == 0 && (h & 3) != 3)
+      out.push_back(address + at + uint64_t(compressed_branch_offset(h)));
   }
 }
 
