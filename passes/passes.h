@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// One function per pass, called in order by rewriter/pipeline.cpp. Each reads
+// One function per pass, called in order by driver/pipeline.cpp. Each reads
 // what earlier passes left in the Context and adds its own part.
 #pragma once
 

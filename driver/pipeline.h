@@ -4,7 +4,7 @@
 #pragma once
 
 #include "context.h"
-#include "../passes/passes.h"
+#include "passes.h"
 
 #include <span>
 #include <string>
