@@ -277,10 +277,15 @@ VerifyResult verify_image(Context &ctx, const Context *original) {
 Expected<VerifyResult> locate_and_verify(Context &ctx, const Context *original,
                                          Status (*locate)(Context &)) {
   // The byte comparison reads only the two images (locate changes ctx's
-  // sites, not its image): it runs on another thread while ctx is located.
+  // sites, not its image): it runs on another thread while ctx is located,
+  // except for small files (a module), where starting the thread costs more
+  // than the comparison.
   VerifyResult compared;
   std::future<void> comparing;
-  if (original)
+  constexpr uint64_t kThreadFrom = 1 << 20;
+  if (original && ctx.image.file_size() < kThreadFrom)
+    compare_against(ctx.image, *original, compared);
+  else if (original)
     comparing = std::async(std::launch::async,
                            [&] { compare_against(ctx.image, *original, compared); });
   Status located = locate(ctx);
