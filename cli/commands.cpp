@@ -173,6 +173,9 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
                                     {"enabled", outcome->verify.enabled},
                                     {"untouched", outcome->verify.untouched},
                                     {"compared_bytes", outcome->verify.compared_bytes},
+                                    {"mcount_loc_sorted_entries", outcome->verify.sorted_entries},
+                                    {"mcount_loc_entries_sorted_by_rewrite",
+                                     outcome->ctx.sorted_mcount_entries},
                                     {"ok", outcome->verify.ok()}}}};
       std::ofstream rep(args->report);
       write_report_json(report, nullptr, nullptr, true, rep);
