@@ -148,6 +148,8 @@ std::vector<McountTable> sortable_mcount_tables(const ElfImage &img) {
     if (hi <= lo || (hi - lo) % w != 0)
       return;
     const Section &sec = img.section(section);
+    if (sec.executable())
+      return; // a table inside code (a damaged file): permuting it would move code
     const uint64_t a = sec.addr + lo, b = sec.addr + hi, n = (hi - lo) / w;
     McountTable t{section, lo, hi, {}};
     size_t relative = 0;
@@ -169,8 +171,22 @@ std::vector<McountTable> sortable_mcount_tables(const ElfImage &img) {
     }
     if (relative != 0 && relative != n)
       return; // some slots relocated, some not: a permutation would mix them
-    if (relative)
+    if (relative) {
+      // The addend is the value (the loader writes it); the word must be 0
+      // or the same, else word and addend disagree on what the entry is.
+      auto words = img.read(section, lo, hi - lo);
+      if (!words)
+        return;
+      for (uint64_t i = 0; i < n; ++i) {
+        uint64_t v = 0;
+        for (unsigned k = 0; k < w; ++k)
+          v |= uint64_t((*words)[i * w + k]) << (8 * k);
+        const Rela &r = lists[slot[i].first].entries[slot[i].second];
+        if (v != 0 && v != uint64_t(r.addend))
+          return;
+      }
       t.relatives = std::move(slot);
+    }
     out.push_back(std::move(t));
   };
   const Symbol *start = img.find_symbol("__start_mcount_loc");
@@ -205,7 +221,7 @@ Expected<std::vector<uint64_t>> mcount_values(const ElfImage &img, const McountT
     uint64_t v = 0;
     for (unsigned k = 0; k < w; ++k)
       v |= uint64_t(bytes[i * w + k]) << (8 * k);
-    if (v == 0 && !t.relatives.empty())
+    if (!t.relatives.empty()) // the word is 0 or the same (sortable_mcount_tables)
       v = uint64_t(img.relas()[t.relatives[i].first].entries[t.relatives[i].second].addend);
     values[i] = v;
   }

@@ -22,8 +22,9 @@ Status run_verify(Context &ctx);   // every rewritten site decodes as its layout
 // Rewrite leaves it in ascending order (the kernel may then skip its boot-time
 // sort, HAVE_BUILDTIME_MCOUNT_SORT), verify checks the order and that the
 // entries are the original's. Only tables whose slots carry no relocation, or
-// exactly one R_RISCV_RELATIVE each, are sortable (a permutation of the slots
-// then moves each word with its addend); any other is left as it is.
+// exactly one R_RISCV_RELATIVE each (word 0 or equal to the addend), outside
+// code, are sortable (a permutation of the slots then moves each word with
+// its addend); any other is left as it is.
 struct McountTable {
   size_t section = 0;
   uint64_t lo = 0, hi = 0; // byte range inside the section
@@ -31,7 +32,8 @@ struct McountTable {
   std::vector<std::pair<size_t, size_t>> relatives;
 };
 std::vector<McountTable> sortable_mcount_tables(const ElfImage &img);
-// Each slot's value: the word, else (0 in the file) its RELATIVE addend.
+// Each slot's value: the word, or with RELATIVE relocations their addend
+// (the word then is 0 or the same).
 // original: the bytes as in the file (ElfImage::read_original), not edits.
 Expected<std::vector<uint64_t>> mcount_values(const ElfImage &img, const McountTable &t,
                                               bool original = false);
