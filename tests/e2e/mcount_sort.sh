@@ -7,6 +7,7 @@
 #    comes out sorted, and the entries are the original's mapped S -> P;
 #  - a sorted one (the fixture vmlinux13) keeps its order through the +2
 #    moves, and its table is the original's mapped S -> P slot by slot;
+#  - a second rewrite is byte-identical;
 #  - verify fails (exit 1) on a rewritten image with two entries swapped,
 #    and verify --against on one with an entry doubled (another lost).
 # The table is read with nm/readelf (mcount_table.py), not with rvtramp.
@@ -38,6 +39,9 @@ assert moved > 0, "no +2 move: the fixups were not exercised"
 print("ok: same %d entries, %d moved by +2" % (len(inp), moved))
 PY
 "$RVTRAMP" verify "$T/unsorted.rv" --against "$T/unsorted" -q || fail "verify --against of the sorted output exit $?"
+# Sorting once is enough: a second rewrite changes nothing.
+"$RVTRAMP" rewrite "$T/unsorted.rv" -o "$T/again.rv" -q || fail "second rewrite exit $?"
+cmp -s "$T/unsorted.rv" "$T/again.rv" && ok "second rewrite byte-identical" || fail "second rewrite changed the file"
 
 # A sorted table: order kept slot by slot through the moves.
 tab "$FIXTURES/vmlinux13" >"$T/in13.txt"
