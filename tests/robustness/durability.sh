@@ -17,7 +17,8 @@ mkdir -p "$T/d"
 
 trace() { # trace LOG ARGS...: rewrite under strace, fd paths resolved (-y)
 	tr_log=$1; shift
-	strace -f -y -qq -e trace=fsync,fdatasync,syncfs,sync,sync_file_range,rename,renameat,renameat2 \
+	# LeakSanitizer cannot run under ptrace (the ASan build of this suite).
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -y -qq -e trace=fsync,fdatasync,syncfs,sync,sync_file_range,rename,renameat,renameat2 \
 		-o "$tr_log" "$RVTRAMP" rewrite "$in" -q "$@" || fail "rewrite $* exit $?"
 }
 
