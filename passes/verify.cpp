@@ -326,20 +326,31 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
       problem("__mcount_loc at " + where + ": original: " + was.error().what);
       continue;
     }
+    // Each entry x must be an original entry x or x - 2 (P = S + 2), one
+    // to one. Both ascending, the smallest unmatched original in
+    // [x - 2, x] is the greedy choice that finds a matching whenever one
+    // exists (even with entries 2 apart in a damaged table).
     std::vector<uint64_t> want = *was, got = v;
     std::sort(want.begin(), want.end());
     std::sort(got.begin(), got.end());
-    for (uint64_t &x : got) // P = S + 2 names the original S
-      if (!std::binary_search(want.begin(), want.end(), x) &&
-          std::binary_search(want.begin(), want.end(), x - 2))
-        x -= 2;
-    std::sort(got.begin(), got.end());
-    if (got != want) {
-      const auto miss = std::mismatch(want.begin(), want.end(), got.begin());
-      problem("__mcount_loc at " + where + ": entries are not the original's (first " +
-              "difference: " + (miss.first != want.end() ? hex(*miss.first) : std::string("end")) +
-              " vs " + (miss.second != got.end() ? hex(*miss.second) : std::string("end")) + ")");
+    size_t i = 0;
+    std::optional<uint64_t> unmatched;
+    for (uint64_t x : got) {
+      const uint64_t low = x >= 2 ? x - 2 : 0;
+      if (i < want.size() && want[i] < low)
+        break; // want[i] can no longer be matched: lost
+      if (i < want.size() && want[i] <= x) {
+        ++i;
+        continue;
+      }
+      unmatched = x; // not an original entry, nor one moved by 2
+      break;
     }
+    if (unmatched || i != want.size())
+      problem("__mcount_loc at " + where + ": entries are not the original's (" +
+              (unmatched ? "entry " + hex(*unmatched) + " is new"
+                         : "original entry " + hex(want[i]) + " is lost or doubled") +
+              ")");
   }
 }
 
