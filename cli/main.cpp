@@ -3,14 +3,11 @@
 // maps results to exit codes: 0 ok, 1 a check or budget failed, 2 bad usage
 // or bad input. Errors print as "rvtramp: error: FILE: what".
 #include "commands.h"
+#include "version.h" // generated: RVTRAMP_VERSION, RVTRAMP_GIT_COMMIT
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <malloc.h>
-
-#ifndef RVTRAMP_VERSION
-#define RVTRAMP_VERSION "0.0.0"
-#endif
 
 int main(int argc, char **argv) {
   using namespace rvtramp;
@@ -21,7 +18,7 @@ int main(int argc, char **argv) {
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
   CLI::App app{"rvtramp: rewrite RISC-V ftrace sites into aligned inline trampolines"};
-  app.set_version_flag("--version", "rvtramp " RVTRAMP_VERSION);
+  app.set_version_flag("--version", "rvtramp " RVTRAMP_VERSION " (git " RVTRAMP_GIT_COMMIT ")");
   app.require_subcommand(1);
   CommandResult result;
   add_sites_command(app, result);

@@ -4,10 +4,14 @@
 // addend (objects, modules) or both (R_RISCV_RELATIVE in relocatable images).
 // Objects keep P mod 8 through the link by raising sh_addralign to 8, and
 // -pg objects can get the __mcount_loc table recordmcount would have made.
+// A linked executable's __mcount_loc is left in ascending order.
 #include "passes.h"
+
+#include "sort_keys.h"
 
 #include <algorithm>
 #include <elf.h>
+#include <numeric>
 #include <set>
 
 namespace rvtramp {
@@ -92,7 +96,137 @@ Status emit_mcount_loc(Context &ctx) {
   return Status::ok();
 }
 
+// Ascending __mcount_loc (ET_EXEC). Sorted input stays sorted through the
+// moves (entries move by 0 or +2 and every rewritten site owns at least 24
+// bytes, so no other entry lies within 2 bytes of it); this sort is for
+// tables the link left unsorted, as riscv's is without
+// HAVE_BUILDTIME_MCOUNT_SORT. Slots are permuted, word and addend together;
+// relocation offsets stay.
+Status sort_mcount_tables(Context &ctx) {
+  ElfImage &img = ctx.image;
+  if (img.type() != ET_EXEC)
+    return Status::ok();
+  const unsigned w = img.word_size();
+  for (const McountTable &t : sortable_mcount_tables(img)) {
+    auto values = mcount_values(img, t);
+    RVT_TRY(values);
+    if (std::is_sorted(values->begin(), values->end()))
+      continue;
+    const size_t n = values->size();
+    std::vector<KeyPair> order(n);
+    for (size_t i = 0; i < n; ++i)
+      order[i] = {(*values)[i], i};
+    sort_key_pairs(order); // stable: equal values keep their slot order
+    std::vector<uint64_t> words(n);
+    std::vector<int64_t> addends(t.relatives.size());
+    for (size_t i = 0; i < n; ++i) {
+      auto word = img.read_word(t.section, t.lo + i * w);
+      RVT_TRY(word);
+      words[i] = *word;
+      if (!t.relatives.empty())
+        addends[i] = img.relas()[t.relatives[i].first].entries[t.relatives[i].second].addend;
+    }
+    for (size_t j = 0; j < n; ++j) {
+      const size_t from = size_t(order[j].second);
+      RVT_TRY(img.write_word(t.section, t.lo + j * w, words[from]));
+      if (!t.relatives.empty())
+        img.set_rela_addend(t.relatives[j].first, t.relatives[j].second, addends[from]);
+    }
+    ctx.sorted_mcount_entries += n;
+  }
+  return Status::ok();
+}
+
 } // namespace
+
+std::vector<McountTable> sortable_mcount_tables(const ElfImage &img) {
+  std::vector<McountTable> out;
+  if (img.is_relocatable())
+    return out;
+  const unsigned w = img.word_size();
+  auto consider = [&](size_t section, uint64_t lo, uint64_t hi) {
+    if (hi <= lo || (hi - lo) % w != 0)
+      return;
+    const Section &sec = img.section(section);
+    if (sec.executable())
+      return; // a table inside code (a damaged file): permuting it would move code
+    const uint64_t a = sec.addr + lo, b = sec.addr + hi, n = (hi - lo) / w;
+    McountTable t{section, lo, hi, {}};
+    size_t relative = 0;
+    std::vector<std::pair<size_t, size_t>> slot(n, {SIZE_MAX, 0});
+    const auto &lists = img.relas();
+    for (size_t l = 0; l < lists.size(); ++l) {
+      // Static relocations kept in a linked image (--emit-relocs) name the
+      // slots of their target section by address too.
+      for (size_t e = 0; e < lists[l].entries.size(); ++e) {
+        const Rela &r = lists[l].entries[e];
+        if (r.offset + w <= a || r.offset >= b)
+          continue;
+        if (r.type != R_RISCV_RELATIVE || (r.offset - a) % w != 0 ||
+            slot[(r.offset - a) / w].first != SIZE_MAX)
+          return; // a symbol relocation, misaligned or doubled: not ours to permute
+        slot[(r.offset - a) / w] = {l, e};
+        ++relative;
+      }
+    }
+    if (relative != 0 && relative != n)
+      return; // some slots relocated, some not: a permutation would mix them
+    if (relative) {
+      // The addend is the value (the loader writes it); the word must be 0
+      // or the same, else word and addend disagree on what the entry is.
+      auto words = img.read(section, lo, hi - lo);
+      if (!words)
+        return;
+      for (uint64_t i = 0; i < n; ++i) {
+        uint64_t v = 0;
+        for (unsigned k = 0; k < w; ++k)
+          v |= uint64_t((*words)[i * w + k]) << (8 * k);
+        const Rela &r = lists[slot[i].first].entries[slot[i].second];
+        if (v != 0 && v != uint64_t(r.addend))
+          return;
+      }
+      t.relatives = std::move(slot);
+    }
+    out.push_back(std::move(t));
+  };
+  const Symbol *start = img.find_symbol("__start_mcount_loc");
+  const Symbol *stop = img.find_symbol("__stop_mcount_loc");
+  std::vector<size_t> covered;
+  if (start && stop && stop->value > start->value)
+    if (const Section *t = img.section_at_addr(start->value);
+        t && stop->value - t->addr <= t->size) {
+      consider(t->index, start->value - t->addr, stop->value - t->addr);
+      covered.push_back(t->index);
+    }
+  for (const Section &s : img.sections())
+    if (s.name == "__mcount_loc" && s.has_file_bytes() &&
+        std::find(covered.begin(), covered.end(), s.index) == covered.end())
+      consider(s.index, 0, s.size);
+  return out;
+}
+
+Expected<std::vector<uint64_t>> mcount_values(const ElfImage &img, const McountTable &t,
+                                              bool original) {
+  const unsigned w = img.word_size();
+  std::vector<uint8_t> bytes(t.hi - t.lo);
+  if (original) {
+    RVT_TRY(img.read_original(t.section, t.lo, bytes));
+  } else {
+    auto b = img.read(t.section, t.lo, t.hi - t.lo);
+    RVT_TRY(b);
+    std::copy(b->begin(), b->end(), bytes.begin());
+  }
+  std::vector<uint64_t> values(bytes.size() / w);
+  for (size_t i = 0; i < values.size(); ++i) {
+    uint64_t v = 0;
+    for (unsigned k = 0; k < w; ++k)
+      v |= uint64_t(bytes[i * w + k]) << (8 * k);
+    if (!t.relatives.empty()) // the word is 0 or the same (sortable_mcount_tables)
+      v = uint64_t(img.relas()[t.relatives[i].first].entries[t.relatives[i].second].addend);
+    values[i] = v;
+  }
+  return values;
+}
 
 Status run_emit(Context &ctx) {
   ElfImage &img = ctx.image;
@@ -127,6 +261,8 @@ Status run_emit(Context &ctx) {
       img.raise_addralign(sec, kLayoutAlign);
   if (ctx.options.emit_mcount_loc)
     RVT_TRY(emit_mcount_loc(ctx));
+  // Last: the table references of the sites name slots as they were.
+  RVT_TRY(sort_mcount_tables(ctx));
   return Status::ok();
 }
 

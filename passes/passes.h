@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// One function per pass, called in order by rewriter/pipeline.cpp. Each reads
+// One function per pass, called in order by driver/pipeline.cpp. Each reads
 // what earlier passes left in the Context and adds its own part.
 #pragma once
 
@@ -17,6 +17,27 @@ Status run_rewrite(Context &ctx);  // layout bytes
 Status run_emit(Context &ctx);     // table entries, addends, RELATIVE, sh_addralign, __mcount_loc
 Status run_verify(Context &ctx);   // every rewritten site decodes as its layout, tables point at P
 
+// The __mcount_loc of a linked executable (ET_EXEC vmlinux): between
+// __start_mcount_loc and __stop_mcount_loc, else a section of that name.
+// Rewrite leaves it in ascending order (the kernel may then skip its boot-time
+// sort, HAVE_BUILDTIME_MCOUNT_SORT), verify checks the order and that the
+// entries are the original's. Only tables whose slots carry no relocation, or
+// exactly one R_RISCV_RELATIVE each (word 0 or equal to the addend), outside
+// code, are sortable (a permutation of the slots then moves each word with
+// its addend); any other is left as it is.
+struct McountTable {
+  size_t section = 0;
+  uint64_t lo = 0, hi = 0; // byte range inside the section
+  // Per slot (relocation list, entry) of its R_RISCV_RELATIVE; empty: none.
+  std::vector<std::pair<size_t, size_t>> relatives;
+};
+std::vector<McountTable> sortable_mcount_tables(const ElfImage &img);
+// Each slot's value: the word, or with RELATIVE relocations their addend
+// (the word then is 0 or the same).
+// original: the bytes as in the file (ElfImage::read_original), not edits.
+Expected<std::vector<uint64_t>> mcount_values(const ElfImage &img, const McountTable &t,
+                                              bool original = false);
+
 // Verification of a finished image, optionally against the file it came from.
 struct VerifyResult {
   size_t entries = 0;        // sites named by the tables
@@ -25,6 +46,7 @@ struct VerifyResult {
   size_t untouched = 0;      // still reserved nops (skipped or never rewritten)
   size_t calls = 0;          // -pg call sites
   size_t compared_bytes = 0; // bytes compared against the original
+  size_t sorted_entries = 0; // __mcount_loc entries found in ascending order (ET_EXEC)
   std::vector<std::string> problems;
   bool ok() const { return problems.empty(); }
 };

@@ -3,7 +3,9 @@
 // re-decoded with Capstone, toggle 4-aligned and literal naturally aligned; or
 // still-reserved nops for sites left alone. Against the original file, every
 // byte outside the rewritten regions, the table entries and the relocations
-// the rewrite may change must be identical.
+// the rewrite may change must be identical. A linked executable's
+// __mcount_loc must be in ascending order, holding the original's entries
+// (moved to P where a site moved).
 #include "passes.h"
 
 #include <algorithm>
@@ -73,6 +75,18 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
         movable_addends.insert({r.relative_list, r.relative_entry});
     }
   }
+  // A sortable __mcount_loc (ET_EXEC) may be permuted as a whole, words and
+  // RELATIVE addends alike: check_mcount_order compares its entries instead.
+  if (a.type() == ET_EXEC)
+    for (const McountTable &t : sortable_mcount_tables(a)) {
+      auto &mask = entry_mask[t.section];
+      if (mask.empty())
+        mask.assign(a.section(t.section).size / 64 + 1, 0);
+      for (uint64_t k = t.lo; k < t.hi; ++k)
+        mask[k / 64] |= uint64_t(1) << (k % 64);
+      for (const auto &r : t.relatives)
+        movable_addends.insert(r);
+    }
   // Originals are read back a chunk at a time: 1 MiB, or the largest
   // compared section when smaller (a module is a few KiB; zeroing 1 MiB per
   // check was most of a small file's verification).
@@ -266,9 +280,84 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
 }
 } // namespace
 
+// ET_EXEC: each sortable __mcount_loc ascending once the image holds
+// trampolines (rvtramp wrote it, and rewrite sorts: an image never rewritten
+// keeps the link's order), and, against the original, the same entries: each
+// is an original one, or one moved by +2 (a fixup), and none is lost or
+// doubled.
+void check_mcount_order(const Context &ctx, const Context *original, VerifyResult &res) {
+  const ElfImage &img = ctx.image;
+  if (img.type() != ET_EXEC)
+    return;
+  auto problem = [&](std::string what) {
+    if (res.problems.size() < 50)
+      res.problems.push_back(std::move(what));
+  };
+  const std::vector<McountTable> orig_tables =
+      original ? sortable_mcount_tables(original->image) : std::vector<McountTable>{};
+  for (const McountTable &t : sortable_mcount_tables(img)) {
+    const std::string where = img.section(t.section).name + "+" + hex(t.lo);
+    auto values = mcount_values(img, t);
+    if (!values) {
+      problem("__mcount_loc at " + where + ": " + values.error().what);
+      continue;
+    }
+    const std::vector<uint64_t> &v = *values;
+    const auto descent = std::is_sorted_until(v.begin(), v.end());
+    if (descent == v.end()) {
+      res.sorted_entries += v.size();
+    } else if (res.disabled + res.enabled > 0) {
+      const size_t i = size_t(descent - v.begin());
+      problem("__mcount_loc at " + where + " is not in ascending order: entry " +
+              std::to_string(i - 1) + " " + hex(v[i - 1]) + " > entry " + std::to_string(i) +
+              " " + hex(v[i]));
+    }
+    if (!original)
+      continue;
+    auto o = std::find_if(orig_tables.begin(), orig_tables.end(), [&](const McountTable &x) {
+      return x.section == t.section && x.lo == t.lo && x.hi == t.hi;
+    });
+    if (o == orig_tables.end()) {
+      problem("__mcount_loc at " + where + ": not where the original has it");
+      continue;
+    }
+    auto was = mcount_values(original->image, *o, true);
+    if (!was) {
+      problem("__mcount_loc at " + where + ": original: " + was.error().what);
+      continue;
+    }
+    // Each entry x must be an original entry x or x - 2 (P = S + 2), one
+    // to one. Both ascending, the smallest unmatched original in
+    // [x - 2, x] is the greedy choice that finds a matching whenever one
+    // exists (even with entries 2 apart in a damaged table).
+    std::vector<uint64_t> want = *was, got = v;
+    std::sort(want.begin(), want.end());
+    std::sort(got.begin(), got.end());
+    size_t i = 0;
+    std::optional<uint64_t> unmatched;
+    for (uint64_t x : got) {
+      const uint64_t low = x >= 2 ? x - 2 : 0;
+      if (i < want.size() && want[i] < low)
+        break; // want[i] can no longer be matched: lost
+      if (i < want.size() && want[i] <= x) {
+        ++i;
+        continue;
+      }
+      unmatched = x; // not an original entry, nor one moved by 2
+      break;
+    }
+    if (unmatched || i != want.size())
+      problem("__mcount_loc at " + where + ": entries are not the original's (" +
+              (unmatched ? "entry " + hex(*unmatched) + " is new"
+                         : "original entry " + hex(want[i]) + " is lost or doubled") +
+              ")");
+  }
+}
+
 VerifyResult verify_image(Context &ctx, const Context *original) {
   VerifyResult res;
   check_entries(ctx, original, res);
+  check_mcount_order(ctx, original, res);
   if (original)
     compare_against(ctx.image, *original, res);
   return res;
@@ -277,10 +366,15 @@ VerifyResult verify_image(Context &ctx, const Context *original) {
 Expected<VerifyResult> locate_and_verify(Context &ctx, const Context *original,
                                          Status (*locate)(Context &)) {
   // The byte comparison reads only the two images (locate changes ctx's
-  // sites, not its image): it runs on another thread while ctx is located.
+  // sites, not its image): it runs on another thread while ctx is located,
+  // except for small files (a module), where starting the thread costs more
+  // than the comparison.
   VerifyResult compared;
   std::future<void> comparing;
-  if (original)
+  constexpr uint64_t kThreadFrom = 1 << 20;
+  if (original && ctx.image.file_size() < kThreadFrom)
+    compare_against(ctx.image, *original, compared);
+  else if (original)
     comparing = std::async(std::launch::async,
                            [&] { compare_against(ctx.image, *original, compared); });
   Status located = locate(ctx);
@@ -289,6 +383,7 @@ Expected<VerifyResult> locate_and_verify(Context &ctx, const Context *original,
   RVT_TRY(located);
   VerifyResult res;
   check_entries(ctx, original, res);
+  check_mcount_order(ctx, original, res);
   res.compared_bytes = compared.compared_bytes;
   for (std::string &p : compared.problems)
     if (res.problems.size() < 50)

@@ -48,6 +48,7 @@ struct Context {
   uint64_t dest = 0;
   std::string dest_origin;           // "ftrace_caller", "0x...", "0 (relocatable: ...)"
   size_t emitted_mcount_entries = 0; // --emit-mcount-loc
+  size_t sorted_mcount_entries = 0;  // entries of ET_EXEC __mcount_loc tables emit sorted
   size_t null_table_entries = 0;
   // Bytes reserved per site: --reserved, else the most common nop run. A run
   // longer than that reaches into the body (an ALTERNATIVE or static-key nop)

@@ -161,7 +161,8 @@ Expected<ElfImage> ElfImage::load(const std::string &path, const std::string &di
     map = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED)
       return make_error(name, std::string("cannot allocate: ") + std::strerror(errno));
-    madvise(map, size, MADV_HUGEPAGE);
+    if (size >= (2u << 20)) // below one huge page there is nothing to gain: a syscall saved
+      madvise(map, size, MADV_HUGEPAGE);
     for (size_t done = 0; done < size;) {
       const ssize_t n = pread(fd, static_cast<uint8_t *>(map) + done, size - done, off_t(done));
       if (n <= 0) {

@@ -19,7 +19,8 @@ std::string directory_of(const std::string &path) {
 }
 } // namespace
 
-Expected<AtomicFile> AtomicFile::create(const std::string &final_path, mode_t mode) {
+Expected<AtomicFile> AtomicFile::create(const std::string &final_path, mode_t mode,
+                                        bool durable) {
   struct stat st {};
   if (stat(final_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     return make_error(final_path, "output is a directory");
@@ -31,12 +32,12 @@ Expected<AtomicFile> AtomicFile::create(const std::string &final_path, mode_t mo
   const int fd = mkostemp(buf.data(), O_CLOEXEC);
   if (fd < 0)
     return make_error(final_path, "cannot create output in " + dir + ": " + std::strerror(errno));
-  return AtomicFile(final_path, std::string(buf.data()), fd, mode);
+  return AtomicFile(final_path, std::string(buf.data()), fd, mode, durable);
 }
 
 AtomicFile::AtomicFile(AtomicFile &&o) noexcept
     : final_(std::move(o.final_)), temp_(std::move(o.temp_)), fd_(o.fd_), mode_(o.mode_),
-      committed_(o.committed_), sync_(std::move(o.sync_)) {
+      durable_(o.durable_), committed_(o.committed_), sync_(std::move(o.sync_)) {
   o.fd_ = -1;
   o.committed_ = true;
 }
@@ -51,7 +52,7 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::start_sync() {
-  if (sync_.valid() || fd_ < 0)
+  if (!durable_ || sync_.valid() || fd_ < 0)
     return;
   const int fd = fd_;
   sync_ = std::async(std::launch::async, [fd] { return fsync(fd) == 0 ? 0 : errno; });
@@ -63,10 +64,12 @@ Status AtomicFile::commit() {
   };
   if (fchmod(fd_, mode_) != 0)
     return fail("cannot set mode of output");
-  start_sync();
-  if (const int err = sync_.get(); err != 0) {
-    errno = err;
-    return fail("cannot write output (fsync)");
+  if (durable_) {
+    start_sync();
+    if (const int err = sync_.get(); err != 0) {
+      errno = err;
+      return fail("cannot write output (fsync)");
+    }
   }
   if (::close(fd_) != 0) {
     fd_ = -1;
@@ -76,6 +79,8 @@ Status AtomicFile::commit() {
   if (::rename(temp_.c_str(), final_.c_str()) != 0)
     return fail("cannot rename output into place");
   committed_ = true;
+  if (!durable_)
+    return Status::ok();
   const int dfd = ::open(directory_of(final_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     fsync(dfd);

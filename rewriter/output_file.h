@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Atomic output: a temporary file beside the destination, fsync, rename.
-// Until commit() the destination is untouched; a crash leaves at most a
-// stray temporary, never a half-written output.
+// Atomic output: a temporary file beside the destination, renamed into
+// place. Until commit() the destination is untouched; a reader (or a killed
+// rvtramp) sees the old file or the complete new one, never a half-written
+// one, because rename(2) replaces the name in one step.
+//
+// Durable (--fsync) additionally flushes the file before the rename and the
+// directory after, so the new file also survives a power loss right after
+// commit(). Off by default, as cp, objcopy and ld do: a build step's output
+// is made again by the next build, and on a small module the two syncs were
+// most of the wall time (bench/README.md).
 #pragma once
 
 #include "diag.h"
@@ -14,26 +21,30 @@ namespace rvtramp {
 
 class AtomicFile {
 public:
-  static Expected<AtomicFile> create(const std::string &final_path, mode_t mode);
+  static Expected<AtomicFile> create(const std::string &final_path, mode_t mode,
+                                     bool durable = false);
   AtomicFile(AtomicFile &&other) noexcept;
   AtomicFile &operator=(AtomicFile &&) = delete;
   ~AtomicFile();
 
   int fd() const { return fd_; }
   const std::string &temp_path() const { return temp_; }
-  // Starts fsync of the written temp file on another thread, so the caller
-  // can check the output while the disk catches up; commit() waits for it.
-  // Call once everything is written.
+  // Durable only: starts fsync of the written temp file on another thread,
+  // so the caller can check the output while the disk catches up; commit()
+  // waits for it. Call once everything is written.
   void start_sync();
-  Status commit(); // chmod, fsync (or wait for start_sync), rename, fsync directory
+  // chmod, [fsync (or wait for start_sync)], rename, [fsync directory]
+  Status commit();
 
 private:
-  AtomicFile(std::string final_path, std::string temp, int fd, mode_t mode)
-      : final_(std::move(final_path)), temp_(std::move(temp)), fd_(fd), mode_(mode) {}
+  AtomicFile(std::string final_path, std::string temp, int fd, mode_t mode, bool durable)
+      : final_(std::move(final_path)), temp_(std::move(temp)), fd_(fd), mode_(mode),
+        durable_(durable) {}
   std::string final_;
   std::string temp_;
   int fd_ = -1;
   mode_t mode_ = 0644;
+  bool durable_ = false;
   bool committed_ = false;
   std::future<int> sync_; // errno of the background fsync (0: ok)
 };

@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Atomic output and the file system (issue 7).
-#  - rewrite writes a temporary file beside the output, fsyncs it and renames
-#    it into place: SIGKILL at many points of a large rewrite (a synthetic
-#    vmlinux-like image, RVT_BIG_FUNCS functions) leaves either no output /
-#    the old file, or the complete output -- never a partial one. A stray
+#  - rewrite writes a temporary file beside the output and renames it into
+#    place (--fsync also flushes; durability.sh checks the syncs): SIGKILL
+#    at many points of a large rewrite (a synthetic vmlinux-like image,
+#    RVT_BIG_FUNCS functions) leaves either no output / the old file, or
+#    the complete output -- never a partial one. A stray
 #    ".NAME.rvtramp-XXXXXX" temporary can remain after SIGKILL (nothing runs
 #    to remove it); it never has the output's name, and is counted here.
 #  - --in-place and -o keep the input's mode.

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "context.h"
-#include "../passes/passes.h"
+#include "passes.h"
 
 #include <span>
 #include <string>
@@ -32,6 +32,7 @@ struct RewriteRequest {
   std::string output;   // equal to input with in_place
   bool in_place = false;
   bool strict = false;  // any skipped site: write nothing
+  bool fsync = false;   // durable: flush file and directory (AtomicFile)
   Options options;
 };
 

@@ -89,14 +89,15 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
   if (req.strict && out.skipped)
     return out; // the caller reports the skips and exits 1; nothing is written
 
-  // Three timed steps: write the temp file, check it, then fsync + rename.
+  // Three timed steps: write the temp file, check it, then rename (with
+  // --fsync: flush the file and the directory too).
   auto file = [&] {
     ScopedTimer t(ctx.timers, "write");
-    auto f = AtomicFile::create(req.output, mode);
+    auto f = AtomicFile::create(req.output, mode, req.fsync);
     if (f) {
       if (Status wrote = ctx.image.write_to_fd(f->fd(), req.output); !wrote)
         return Expected<AtomicFile>(wrote.error());
-      f->start_sync(); // the disk catches up while the check below runs
+      f->start_sync(); // --fsync: the disk catches up while the check below runs
     }
     return f;
   }();
