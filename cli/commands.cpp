@@ -106,7 +106,8 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
   auto *inplace = cmd->add_flag("--in-place", args->in_place, "replace IN (atomically)");
   out->excludes(inplace);
   cmd->add_option("--dest", args->dest,
-                  "literal: SYMBOL or ADDRESS (default ftrace_caller when defined, else 0)");
+                  "literal: SYMBOL or ADDRESS (default ftrace_caller when defined, else 0; "
+                  "0 for modules and position-independent images)");
   cmd->add_option("--state", args->state, "toggle state written: disabled (j +24) or enabled")
       ->check(CLI::IsMember({"disabled", "enabled"}));
   cmd->add_flag("--strict", args->strict, "exit 1 if any site is skipped");

@@ -29,6 +29,10 @@ Status resolve_dest(Context &ctx) {
     if (img.is_relocatable())
       return img.error("--dest " + d + ": a relocatable file cannot hold a symbol's "
                        "address in the literal; give an address or 0");
+    if (img.is_position_independent())
+      return img.error("--dest " + d + ": a position-independent image moves at load "
+                       "time and the literal has no relocation; give 0 (the runtime "
+                       "fills it) or an address");
     ctx.dest = sym->value;
     ctx.dest_origin = d;
     return Status::ok();
@@ -36,6 +40,12 @@ Status resolve_dest(Context &ctx) {
   if (img.is_relocatable()) {
     ctx.dest = 0;
     ctx.dest_origin = "0 (relocatable: the runtime fills the literal)";
+  } else if (img.is_position_independent()) {
+    // A relocatable kernel (riscv links it -shared) moves at boot, KASLR
+    // included: ftrace_caller's link address would be wrong, and adding an
+    // R_RISCV_RELATIVE per literal would grow .rela.dyn by 24 bytes a site.
+    ctx.dest = 0;
+    ctx.dest_origin = "0 (position-independent: the runtime fills the literal)";
   } else if (const Symbol *fc = img.find_symbol("ftrace_caller")) {
     ctx.dest = fc->value;
     ctx.dest_origin = "ftrace_caller";

@@ -123,6 +123,7 @@ bool Section::executable() const {
 bool Section::has_file_bytes() const { return type != SHT_NOBITS; }
 
 bool ElfImage::is_relocatable() const { return type_ == ET_REL; }
+bool ElfImage::is_position_independent() const { return type_ == ET_DYN; }
 
 const char *ElfImage::type_name() const {
   switch (type_) {

@@ -112,6 +112,7 @@ public:
   bool is64() const { return is64_; }
   unsigned word_size() const { return is64_ ? 8 : 4; }
   bool is_relocatable() const; // ET_REL
+  bool is_position_independent() const; // ET_DYN (a PIE, a relocatable kernel)
   const char *type_name() const;
   uint64_t file_size() const { return image_.size(); }
   uint32_t e_flags() const { return e_flags_; }

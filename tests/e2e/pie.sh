@@ -48,6 +48,40 @@ assert moved == fixups, f"{moved} addends moved, {fixups} fixups"
 print(f"ok: {len(sites)} sites, {moved} RELATIVE addends moved to P")
 PY
 "$RVTRAMP" verify "$T/pie.rv" --against "$T/pie" >/dev/null || fail "verify --against exited $?"
+
+# The literal of an image that moves at load time is 0 unless an address is
+# given: a symbol's link address would be wrong once it moves (KASLR).
+"$RVTRAMP" report "$T/pie.rv" > "$T/report" || fail "report exited $?"
+grep -q 'destination literal: 0x0 (0 (position-independent' "$T/report" ||
+	fail "report does not say the literal is 0 for ET_DYN: $(grep literal "$T/report")"
+python3 - "$T/pie.rv" "$T/sites.json" <<'PY' || fail "literals of the PIE are not 0"
+import json, struct, subprocess, sys
+sites = json.load(open(sys.argv[2]))["sites"]
+segs = []
+for l in subprocess.run(["riscv64-linux-gnu-readelf", "-lW", sys.argv[1]], capture_output=True,
+                        text=True, check=True).stdout.splitlines():
+    f = l.split()
+    if f and f[0] == "LOAD":
+        segs.append((int(f[1], 16), int(f[2], 16), int(f[4], 16)))
+data = open(sys.argv[1], "rb").read()
+def at(va):
+    for off, vaddr, filesz in segs:
+        if vaddr <= va < vaddr + filesz:
+            return off + va - vaddr
+    raise SystemExit(f"{va:#x} not in a segment")
+for s in sites:
+    p = s["address"] + (2 if s["address"] % 4 else 0)
+    lit = p + (12 if p % 8 else 8)
+    v = struct.unpack_from("<Q", data, at(lit))[0]
+    assert v == 0, f"literal of site {s['address']:#x} is {v:#x}"
+print(f"ok: {len(sites)} literals are 0")
+PY
+rc=0
+"$RVTRAMP" rewrite "$T/pie" -o "$T/pie.sym" --dest main 2> "$T/err" || rc=$?
+[ "$rc" = 2 ] || fail "--dest SYMBOL on ET_DYN exited $rc, want 2"
+grep -q "^rvtramp: error: .*position-independent" "$T/err" || fail "no error line: $(cat "$T/err")"
+[ ! -e "$T/pie.sym" ] || fail "--dest SYMBOL on ET_DYN wrote an output"
+ok "ET_DYN: literal 0 by default, --dest SYMBOL refused"
 if command -v "$QEMU" >/dev/null; then
 	"$QEMU" -L /usr/riscv64-linux-gnu "$T/pie" a b; want=$?
 	"$QEMU" -L /usr/riscv64-linux-gnu "$T/pie.rv" a b; got=$?
