@@ -346,11 +346,12 @@ Status ElfImage::parse(bool reuse_symbols) {
                    " is not a power of two");
     // In an object a symbol's value is an offset into its section, and the
     // sites, owners and table entries found from symbols and relocations are
-    // offsets too; an address on a code section (never set by as or ld -r)
-    // would put the two views of one site apart.
-    if (eh.e_type == ET_REL && s.executable() && s.addr != 0)
-      return error("section " + s.name + ": sh_addr " + hex(s.addr) +
-                   " in a relocatable object (code sections of objects start at 0)");
+    // offsets too, so the model puts every section of an object at 0. ld -r
+    // with a linker script does give sections addresses (the riscv module
+    // script's .plt and .got placeholders), which the linker and the module
+    // loader ignore, as we do; the header keeps them (it is never rewritten).
+    if (eh.e_type == ET_REL)
+      s.addr = 0;
     if ((s.flags & SHF_COMPRESSED) && ((s.flags & SHF_ALLOC) || !s.has_file_bytes()))
       return error("section " + s.name + ": SHF_COMPRESSED on an allocated or NOBITS section");
     if ((s.flags & SHF_COMPRESSED) && s.addralign != (is64_ ? 8u : 4u))

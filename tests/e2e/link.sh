@@ -96,4 +96,26 @@ $res"
 else
 	fail "rewrite mod13.ko: $(head -2 "$T/err")"
 fi
+
+# A module linked as riscv's CONFIG_MODULE_SECTIONS links it (ld -r with the
+# kernel's module.lds): its .plt/.got placeholders get sh_addr != 0. The
+# rewrite must treat the object's sections as offsets, keep those headers,
+# and lay out the sites as in the plain module.
+printf 'SECTIONS {\n\t.plt : { BYTE(0) }\n\t.got : { BYTE(0) }\n\t.got.plt : { BYTE(0) }\n}\n' >"$T/module.lds"
+if $LD -r -T "$T/module.lds" "$ko" -o "$T/modsec.ko" 2>"$T/err"; then
+	"${CROSS}readelf" -SW "$T/modsec.ko" | grep -q -E '\] \.plt +PROGBITS +0*[1-9a-f]' ||
+		fail "fixture: .plt of modsec.ko has no address"
+	if "$RVTRAMP" rewrite "$T/modsec.ko" -o "$T/modsec.rv.ko" --strict >"$T/out" 2>"$T/err"; then
+		res=$(xcheck check-table "$T/modsec.rv.ko") && ok "module with addressed .plt/.got: table valid" ||
+			fail "module with addressed .plt/.got:
+$res"
+		"${CROSS}readelf" -SW "$T/modsec.ko" | grep -E ' \.(plt|got)' >"$T/h0"
+		"${CROSS}readelf" -SW "$T/modsec.rv.ko" | grep -E ' \.(plt|got)' >"$T/h1"
+		cmp -s "$T/h0" "$T/h1" || fail "module with addressed .plt/.got: their headers changed"
+	else
+		fail "rewrite of a module with addressed .plt/.got: $(head -2 "$T/err")"
+	fi
+else
+	fail "ld -r -T module.lds: $(head -3 "$T/err")"
+fi
 finish

@@ -82,6 +82,18 @@ rc=0
 grep -q "^rvtramp: error: .*position-independent" "$T/err" || fail "no error line: $(cat "$T/err")"
 [ ! -e "$T/pie.sym" ] || fail "--dest SYMBOL on ET_DYN wrote an output"
 ok "ET_DYN: literal 0 by default, --dest SYMBOL refused"
+
+# A linked image that kept its relocations (--emit-relocs, as a relocatable
+# riscv vmlinux does) carries R_RISCV_RELAX records, but nothing relaxes any
+# more after the link: every site is rewritten.
+"${CROSS}gcc" -O1 -fPIE -pie -fpatchable-function-entry=13 -Wl,--emit-relocs "$T/pie.c" \
+	-o "$T/pie.er" || fail "cannot link with --emit-relocs"
+"${CROSS}readelf" -rW "$T/pie.er" | grep -q R_RISCV_RELAX || fail "--emit-relocs kept no R_RISCV_RELAX"
+"$RVTRAMP" rewrite "$T/pie.er" -o "$T/pie.er.rv" --strict > "$T/out.er" ||
+	fail "rewrite --strict of an --emit-relocs image exited $?: $(cat "$T/out.er")"
+grep -q ' 0 skipped' "$T/out.er" || fail "sites skipped: $(cat "$T/out.er")"
+"$RVTRAMP" verify "$T/pie.er.rv" --against "$T/pie.er" >/dev/null || fail "verify of the --emit-relocs image failed"
+ok "ET_DYN with --emit-relocs: R_RISCV_RELAX records do not block the rewrite"
 if command -v "$QEMU" >/dev/null; then
 	"$QEMU" -L /usr/riscv64-linux-gnu "$T/pie" a b; want=$?
 	"$QEMU" -L /usr/riscv64-linux-gnu "$T/pie.rv" a b; got=$?
