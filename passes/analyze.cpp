@@ -185,6 +185,9 @@ Status sweep_branches_parallel(const Context &ctx_in, std::vector<Site> &sites) 
 Status run_analyze(Context &ctx) {
   const ElfImage &img = ctx.image;
   // Relocations by target section, sorted by offset; relaxation per section.
+  // Only an object can still be relaxed: in a linked image the relocations
+  // that --emit-relocs kept (a relocatable riscv vmlinux) record what the
+  // link did, and nothing moves any more.
   std::vector<std::vector<const Rela *>> relocs(img.sections().size());
   std::vector<bool> relaxed(img.sections().size(), false);
   for (const RelaSection &rs : img.relas()) {
@@ -192,7 +195,7 @@ Status run_analyze(Context &ctx) {
       continue; // dynamic relocations do not patch text here
     for (const Rela &r : rs.entries) {
       relocs[rs.target].push_back(&r);
-      if (r.type == R_RISCV_RELAX || r.type == R_RISCV_ALIGN)
+      if ((r.type == R_RISCV_RELAX || r.type == R_RISCV_ALIGN) && img.is_relocatable())
         relaxed[rs.target] = true;
     }
   }
