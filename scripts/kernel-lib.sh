@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by scripts/kernel-e2e and scripts/kernel-distro (sourced; the caller
+# defines die()).
+
+# The kernel's own ftrace startup selftests, from a console log: prints
+# "<passed> <problems>". Every "Testing ..." must be answered by a PASSED
+# (or OK, for the event and filter tests); the answer may come on a later
+# line when other output interrupts the printk continuation. Problems are
+# FAILED answers, unanswered tests, and a log without any test.
+selftests() { # log
+	tr -d '\r' <"$1" | sed 's/^\[ *[0-9.]*\] //' | awk '
+		{ n = gsub(/Testing /, "&"); tests += n }
+		/FAILED/ { bad += gsub(/FAILED/, "&") }
+		/PASSED/ { passed += gsub(/PASSED/, "&") }
+		n && /: OK$/ { passed++ }
+		!n && /^OK$/ { passed++ }
+		END {
+			if (!tests || passed < tests) bad += tests - passed + !tests
+			printf "%d %d\n", passed, bad
+		}'
+}
+
+# A device tree for one boot with a fresh /chosen/kaslr-seed, which 6.12
+# riscv reads for CONFIG_RANDOMIZE_BASE (QEMU's virt board has none): the
+# patched kernel is relocatable and randomized, so every boot runs it at
+# another address. Stock is not randomized and ignores it.
+mkdtb() { # log smp [mem] -> dtb path
+	local dtb=$1.dtb smp=$2 mem=${3:-512M}
+	qemu-system-riscv64 -M virt,dumpdtb="$dtb" -smp "$smp" -m "$mem" -nographic -bios default \
+		>/dev/null 2>&1 || die "qemu could not dump the virt device tree"
+	# shellcheck disable=SC2046 # two 32-bit cells
+	fdtput -t x "$dtb" /chosen kaslr-seed $(od -An -N8 -tx4 /dev/urandom) ||
+		die "fdtput kaslr-seed failed"
+	echo "$dtb"
+}
