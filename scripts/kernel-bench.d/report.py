@@ -78,6 +78,8 @@ def fmt(v):
     if v == 0:
         return "0"
     a = abs(v)
+    if v == int(v) and a < 10000:
+        return "%d" % v
     if a >= 10000:
         return "{:,.0f}".format(v)
     if a >= 100:
@@ -102,26 +104,32 @@ def chart(title, unit, metrics, kernels, data):
     groups = [(m, l) for m, l in metrics if any(data[k].get(m) for k in kernels)]
     if not groups:
         return None
-    width = left + len(groups) * (len(kernels) * bw + gap) + 20
-    width = max(width, 520)
-    vmax = max(max(data[k].get(m, [0])) for m, _ in groups for k in kernels) or 1
-    y = lambda v: top + h - h * v / vmax  # noqa: E731
+    # a group is as wide as its label (about 6 px per character at 11 px)
+    gw = [max(len(kernels) * bw, 6 * len(lab)) + gap for _, lab in groups]
+    width = max(left + sum(gw) + 20, 520)
+    vals_all = [v for m, _ in groups for k in kernels for v in data[k].get(m, [])]
+    vmax = max(vals_all + [0]) or 1
+    vmin = min(vals_all + [0])  # excess over a baseline may be negative
+    span = (vmax - vmin) or 1
+    y = lambda v: top + h - h * (v - vmin) / span  # noqa: E731
     o = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
          'font-size="11">' % (width, top + h + 80 + 16 * len(kernels))]
     o.append('<rect width="100%" height="100%" fill="white"/>')
     o.append('<text x="%d" y="20" font-size="13" font-weight="bold">%s</text>' % (left, escape(title)))
     for i in range(5):
-        v = vmax * i / 4
+        v = vmin + span * i / 4
         o.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>' % (left, width - 10, y(v), y(v)))
         o.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (left - 4, y(v) + 4, fmt(v)))
-    x = left + gap / 2
-    for m, lab in groups:
+    x = left
+    for (m, lab), w in zip(groups, gw):
+        x0 = x
+        x += (w - len(kernels) * bw) / 2
         for ki, k in enumerate(kernels):
             vals = data[k].get(m)
             if vals:
                 med, lo, hi = statistics.median(vals), min(vals), max(vals)
                 o.append('<rect x="%.1f" y="%.1f" width="%d" height="%.1f" fill="%s"><title>%s %s: %s</title></rect>'
-                         % (x, y(med), bw - 2, top + h - y(med), COLOURS[ki % len(COLOURS)],
+                         % (x, min(y(med), y(0)), bw - 2, abs(y(0) - y(med)), COLOURS[ki % len(COLOURS)],
                             escape(k), escape(lab), escape(cell(vals))))
                 if hi > lo:
                     cx = x + (bw - 2) / 2
@@ -131,9 +139,9 @@ def chart(title, unit, metrics, kernels, data):
                                  % (cx - 4, cx + 4, y(vv), y(vv)))
             x += bw
         o.append('<text x="%.1f" y="%d" text-anchor="middle">%s</text>'
-                 % (x - len(kernels) * bw / 2, top + h + 16, escape(lab)))
-        x += gap
-    o.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="black"/>' % (left, width - 10, top + h, top + h))
+                 % (x0 + w / 2, top + h + 16, escape(lab)))
+        x = x0 + w
+    o.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="black"/>' % (left, width - 10, y(0), y(0)))
     for ki, k in enumerate(kernels):
         ly = top + h + 40 + 16 * ki
         o.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>' % (left, ly - 10, COLOURS[ki % len(COLOURS)]))
