@@ -45,8 +45,11 @@ GROUPS = [
         ("toggle_filter_all_on_ms", "filter: all on"),
         ("toggle_filter_all_off_ms", "filter: all off"),
     ]),
-    ("boot", "Guest time in ftrace_init() at boot (ms)", "ms", [
+    ("boot", "Guest time in ftrace_init() at boot (ms; follows the host's clock)", "ms", [
         ("boot_ftrace_init_ms", "ftrace_init()"),
+    ]),
+    ("boot_insn", "Guest instructions in ftrace_init() at boot (millions; -icount)", "M", [
+        ("boot_ftrace_init_Minsn", "ftrace_init()"),
     ]),
     ("percall", "Per call of rvt_bench_target(), 10^6 calls (ns)", "ns", [
         ("percall_notrace_ns", "no site (notrace)"),
