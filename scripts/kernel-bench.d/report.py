@@ -115,7 +115,8 @@ def chart(title, unit, metrics, kernels, data):
     vmin = min(vals_all + [0])  # excess over a baseline may be negative
     span = (vmax - vmin) or 1
     y = lambda v: top + h - h * (v - vmin) / span  # noqa: E731
-    o = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
+    o = ['<!-- SPDX-License-Identifier: GPL-2.0-only -->',
+         '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
          'font-size="11">' % (width, top + h + 80 + 16 * len(kernels))]
     o.append('<rect width="100%" height="100%" fill="white"/>')
     o.append('<text x="%d" y="20" font-size="13" font-weight="bold">%s</text>' % (left, escape(title)))
