@@ -186,6 +186,18 @@ def main():
                     md.append("| %s | %s |" % (l, " | ".join(
                         ("%.2f" % (statistics.median(data[k][m]) / b)) if data[k].get(m) else "-"
                         for k in kernels)))
+        if key == "percall" and any(data[k].get("percall_notrace_ns") for k in kernels):
+            # the same boot's notrace loop cancels most of the host's drift
+            # between boots (the loop is the same code in every kernel)
+            md += ["", "Per repetition, divided by the same repetition's notrace loop (median):", "",
+                   "| | " + " | ".join(kernels) + " |", "|---|" + "---|" * len(kernels)]
+            for m, l in rows:
+                cells = []
+                for k in kernels:
+                    a, b = data[k].get(m, []), data[k].get("percall_notrace_ns", [])
+                    cells.append("%.2f" % statistics.median(x / y for x, y in zip(a, b))
+                                 if a and len(a) == len(b) else "-")
+                md.append("| %s | %s |" % (l, " | ".join(cells)))
         if key == "size":
             models = [k for k in data if k.startswith("model-")]
             if models:
