@@ -107,6 +107,9 @@ def chart(title, unit, metrics, kernels, data):
     groups = [(m, l) for m, l in metrics if any(data[k].get(m) for k in kernels)]
     if not groups:
         return None
+    # only the kernels with a figure here (no empty slots, colours kept)
+    colour = {k: COLOURS[i % len(COLOURS)] for i, k in enumerate(kernels)}
+    kernels = [k for k in kernels if any(data[k].get(m) for m, _ in groups)]
     # a group is as wide as its label (about 6 px per character at 11 px)
     gw = [max(len(kernels) * bw, 6 * len(lab)) + gap for _, lab in groups]
     width = max(left + sum(gw) + 20, 520)
@@ -133,7 +136,7 @@ def chart(title, unit, metrics, kernels, data):
             if vals:
                 med, lo, hi = statistics.median(vals), min(vals), max(vals)
                 o.append('<rect x="%.1f" y="%.1f" width="%d" height="%.1f" fill="%s"><title>%s %s: %s</title></rect>'
-                         % (x, min(y(med), y(0)), bw - 2, abs(y(0) - y(med)), COLOURS[ki % len(COLOURS)],
+                         % (x, min(y(med), y(0)), bw - 2, abs(y(0) - y(med)), colour[k],
                             escape(k), escape(lab), escape(cell(vals))))
                 if hi > lo:
                     cx = x + (bw - 2) / 2
@@ -148,7 +151,7 @@ def chart(title, unit, metrics, kernels, data):
     o.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="black"/>' % (left, width - 10, y(0), y(0)))
     for ki, k in enumerate(kernels):
         ly = top + h + 40 + 16 * ki
-        o.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>' % (left, ly - 10, COLOURS[ki % len(COLOURS)]))
+        o.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>' % (left, ly - 10, colour[k]))
         o.append('<text x="%d" y="%d">%s</text>' % (left + 18, ly, escape(k)))
     o.append('<text x="%d" y="%d" fill="#555">bar: median; whisker: min-max%s</text>'
              % (left, top + h + 40 + 16 * len(kernels), (" (" + unit + ")") if unit else ""))
@@ -172,6 +175,8 @@ def main():
         rows = [(m, l) for m, l in metrics if any(data[k].get(m) for k in kernels)]
         if not rows:
             continue
+        all_kernels = kernels
+        kernels = [k for k in kernels if any(data[k].get(m) for m, _ in rows)]
         md += ["## " + title, "", "| | " + " | ".join(kernels) + " |",
                "|---|" + "---|" * len(kernels)]
         for m, l in rows:
@@ -206,12 +211,13 @@ def main():
                        "| layout | modeled exec text |", "|---|---|"]
                 for k in models:
                     md.append("| %s | %s |" % (k[len("model-"):], fmt(data[k]["exec_text_bytes"][0])))
-        svg = chart(title, unit, rows, kernels, data)
+        svg = chart(title, unit, rows, all_kernels, data)
         if svg:
             with open(os.path.join(d, key + ".svg"), "w") as f:
                 f.write(svg)
             md += ["", "![%s](%s.svg)" % (title, key)]
         md.append("")
+        kernels = all_kernels
     with open(os.path.join(d, "results.md"), "w") as f:
         f.write("\n".join(md))
 
