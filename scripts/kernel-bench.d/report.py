@@ -107,6 +107,9 @@ def chart(title, unit, metrics, kernels, data):
     groups = [(m, l) for m, l in metrics if any(data[k].get(m) for k in kernels)]
     if not groups:
         return None
+    # only the kernels with a figure here (no empty slots, colours kept)
+    colour = {k: COLOURS[i % len(COLOURS)] for i, k in enumerate(kernels)}
+    kernels = [k for k in kernels if any(data[k].get(m) for m, _ in groups)]
     # a group is as wide as its label (about 6 px per character at 11 px)
     gw = [max(len(kernels) * bw, 6 * len(lab)) + gap for _, lab in groups]
     width = max(left + sum(gw) + 20, 520)
@@ -115,7 +118,8 @@ def chart(title, unit, metrics, kernels, data):
     vmin = min(vals_all + [0])  # excess over a baseline may be negative
     span = (vmax - vmin) or 1
     y = lambda v: top + h - h * (v - vmin) / span  # noqa: E731
-    o = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
+    o = ['<!-- SPDX-License-Identifier: GPL-2.0-only -->',
+         '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
          'font-size="11">' % (width, top + h + 80 + 16 * len(kernels))]
     o.append('<rect width="100%" height="100%" fill="white"/>')
     o.append('<text x="%d" y="20" font-size="13" font-weight="bold">%s</text>' % (left, escape(title)))
@@ -132,7 +136,7 @@ def chart(title, unit, metrics, kernels, data):
             if vals:
                 med, lo, hi = statistics.median(vals), min(vals), max(vals)
                 o.append('<rect x="%.1f" y="%.1f" width="%d" height="%.1f" fill="%s"><title>%s %s: %s</title></rect>'
-                         % (x, min(y(med), y(0)), bw - 2, abs(y(0) - y(med)), COLOURS[ki % len(COLOURS)],
+                         % (x, min(y(med), y(0)), bw - 2, abs(y(0) - y(med)), colour[k],
                             escape(k), escape(lab), escape(cell(vals))))
                 if hi > lo:
                     cx = x + (bw - 2) / 2
@@ -147,7 +151,7 @@ def chart(title, unit, metrics, kernels, data):
     o.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="black"/>' % (left, width - 10, y(0), y(0)))
     for ki, k in enumerate(kernels):
         ly = top + h + 40 + 16 * ki
-        o.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>' % (left, ly - 10, COLOURS[ki % len(COLOURS)]))
+        o.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>' % (left, ly - 10, colour[k]))
         o.append('<text x="%d" y="%d">%s</text>' % (left + 18, ly, escape(k)))
     o.append('<text x="%d" y="%d" fill="#555">bar: median; whisker: min-max%s</text>'
              % (left, top + h + 40 + 16 * len(kernels), (" (" + unit + ")") if unit else ""))
@@ -171,6 +175,8 @@ def main():
         rows = [(m, l) for m, l in metrics if any(data[k].get(m) for k in kernels)]
         if not rows:
             continue
+        all_kernels = kernels
+        kernels = [k for k in kernels if any(data[k].get(m) for m, _ in rows)]
         md += ["## " + title, "", "| | " + " | ".join(kernels) + " |",
                "|---|" + "---|" * len(kernels)]
         for m, l in rows:
@@ -185,6 +191,18 @@ def main():
                     md.append("| %s | %s |" % (l, " | ".join(
                         ("%.2f" % (statistics.median(data[k][m]) / b)) if data[k].get(m) else "-"
                         for k in kernels)))
+        if key == "percall" and any(data[k].get("percall_notrace_ns") for k in kernels):
+            # the same boot's notrace loop cancels most of the host's drift
+            # between boots (the loop is the same code in every kernel)
+            md += ["", "Per repetition, divided by the same repetition's notrace loop (median):", "",
+                   "| | " + " | ".join(kernels) + " |", "|---|" + "---|" * len(kernels)]
+            for m, l in rows:
+                cells = []
+                for k in kernels:
+                    a, b = data[k].get(m, []), data[k].get("percall_notrace_ns", [])
+                    cells.append("%.2f" % statistics.median(x / y for x, y in zip(a, b))
+                                 if a and len(a) == len(b) else "-")
+                md.append("| %s | %s |" % (l, " | ".join(cells)))
         if key == "size":
             models = [k for k in data if k.startswith("model-")]
             if models:
@@ -193,12 +211,13 @@ def main():
                        "| layout | modeled exec text |", "|---|---|"]
                 for k in models:
                     md.append("| %s | %s |" % (k[len("model-"):], fmt(data[k]["exec_text_bytes"][0])))
-        svg = chart(title, unit, rows, kernels, data)
+        svg = chart(title, unit, rows, all_kernels, data)
         if svg:
             with open(os.path.join(d, key + ".svg"), "w") as f:
                 f.write(svg)
             md += ["", "![%s](%s.svg)" % (title, key)]
         md.append("")
+        kernels = all_kernels
     with open(os.path.join(d, "results.md"), "w") as f:
         f.write("\n".join(md))
 
