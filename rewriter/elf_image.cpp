@@ -326,9 +326,14 @@ Status ElfImage::parse(bool reuse_symbols) {
     if (s.has_file_bytes() && (s.offset > fsize || s.size > fsize - s.offset))
       return error("section " + s.name + " [" + std::to_string(i) +
                    "] extends past the end of the file");
+    // A relocation section may have no symbol table (sh_link 0): ld.lld
+    // writes the .rela.dyn of a kernel whose script discards .dynsym that
+    // way, and readelf and the kernel accept it. Its relocations must then
+    // all be against symbol 0, which reading them checks.
+    const bool link_optional = s.type == SHT_RELA || s.type == SHT_REL;
     if ((s.type == SHT_SYMTAB || s.type == SHT_DYNSYM || s.type == SHT_RELA ||
          s.type == SHT_REL || s.type == SHT_SYMTAB_SHNDX || s.type == SHT_GROUP) &&
-        (s.link == 0 || s.link >= shnum))
+        ((s.link == 0 && !link_optional) || s.link >= shnum))
       return error("section " + s.name + ": sh_link " + std::to_string(s.link) +
                    " out of range");
     if ((s.type == SHT_RELA || s.type == SHT_REL) && (s.flags & SHF_INFO_LINK) &&
