@@ -391,6 +391,14 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
   const ElfImage &img = ctx.image;
   if (img.type() != ET_EXEC)
     return;
+  // A table word as "0xADDR symbol+0xOFF" (the original's symbols when
+  // there is one: the checked file may be located without them).
+  auto entry = [&](uint64_t value) {
+    const Section *sec = img.section_at_addr(value);
+    if (!sec)
+      return hex(value);
+    return hex(value) + " " + address_name(original ? *original : ctx, sec->index, value);
+  };
   auto problem = [&](std::string what) {
     if (res.problems.size() < 50)
       res.problems.push_back(std::move(what));
@@ -411,8 +419,8 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
     } else if (res.disabled + res.enabled > 0) {
       const size_t i = size_t(descent - v.begin());
       problem("__mcount_loc at " + where + " is not in ascending order: entry " +
-              std::to_string(i - 1) + " " + hex(v[i - 1]) + " > entry " + std::to_string(i) +
-              " " + hex(v[i]));
+              std::to_string(i - 1) + " " + entry(v[i - 1]) + " > entry " + std::to_string(i) +
+              " " + entry(v[i]));
     }
     if (!original)
       continue;
@@ -450,8 +458,8 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
     }
     if (unmatched || i != want.size())
       problem("__mcount_loc at " + where + ": entries are not the original's (" +
-              (unmatched ? "entry " + hex(*unmatched) + " is new"
-                         : "original entry " + hex(want[i]) + " is lost or doubled") +
+              (unmatched ? "entry " + entry(*unmatched) + " is new"
+                         : "original entry " + entry(want[i]) + " is lost or doubled") +
               ")");
   }
 }
