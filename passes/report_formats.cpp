@@ -556,7 +556,7 @@ void print_report_html(const Report &r, const Comparison *cmp, const Budget *bud
         "svg.hist{border:1px solid #ddd;background:#fafafa}\n.bad{color:#b00;font-weight:bold}"
         ".ok{color:#070;font-weight:bold}p.model{font-size:13px;max-width:1000px}\n"
         ".banner{background:#fde8e8;border:2px solid #b00;padding:10px 14px;margin:12px 0;"
-        "font-weight:bold}\ntable.sortable th{cursor:pointer}"
+        "font-weight:bold}\ntable.sortable th{cursor:pointer}table.sortable td{white-space:nowrap}"
         "table.sortable th:after{content:' \\2195';color:#999}\n</style>\n"
      << "</head><body>\n";
   os << "<h1>rvtramp report: " << html_escape(name) << "</h1>\n<p>" << html_escape(r.file)
@@ -663,11 +663,15 @@ void print_report_html(const Report &r, const Comparison *cmp, const Budget *bud
   if (!r.site_notes.empty()) {
     os << "<h2>Sites not rewritten or without a function, by function</h2>\n"
        << "<table id=\"not-rewritten\" class=\"sortable\">\n<thead>"
-       << tr({"function", "site", "address", "section", "why"}, true) << "</thead><tbody>\n";
+       << tr({"function", "site", "why", "address", "section"}, true) << "</thead><tbody>\n";
+    // Text columns left-aligned (tr() right-aligns all but the first).
     for (size_t i = 0; i < r.site_notes.size() && i < kHtmlNotes; ++i) {
       const SiteNote &n = r.site_notes[i];
-      os << tr({n.function.empty() ? "(none)" : n.function, n.name, hex(n.address), n.section,
-                n.reason.empty() ? n.decision + ", no function symbol" : n.reason});
+      os << "<tr><td>" << html_escape(n.function.empty() ? "(none)" : n.function) << "</td><td>"
+         << html_escape(n.name) << "</td><td>"
+         << html_escape(n.reason.empty() ? n.decision + ", no function symbol" : n.reason)
+         << "</td><td data-v=\"" << n.address << "\" class=\"n\">" << hex(n.address)
+         << "</td><td>" << html_escape(n.section) << "</td></tr>\n";
     }
     os << "</tbody></table>\n";
     if (r.site_notes.size() > kHtmlNotes)
@@ -683,7 +687,7 @@ void print_report_html(const Report &r, const Comparison *cmp, const Budget *bud
        << "</thead><tbody>\n";
     for (size_t i = 0; i < r.rows.size() && i < kHtmlSiteRows; ++i) {
       const SiteRow &x = r.rows[i];
-      os << "<tr><td data-v=\"" << x.address << "\">" << hex(x.address) << "</td><td>"
+      os << "<tr><td data-v=\"" << x.address << "\" class=\"n\">" << hex(x.address) << "</td><td>"
          << html_escape(x.name) << "</td><td>" << html_escape(x.section) << "</td><td class=\"n\">"
          << x.room << "</td><td class=\"n\">" << x.align << "</td><td>" << x.state
          << "</td><td>" << x.decision << "</td><td>" << x.layout << "</td><td>"
