@@ -194,8 +194,19 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
       const bool addend_ok = xe[e].addend == ye[e].addend || movable_addends.count({l, e});
       if (xe[e].offset != ye[e].offset || xe[e].type != ye[e].type || xe[e].sym != ye[e].sym ||
           !addend_ok) {
+        // Which relocation, where it applies (symbol+0xOFF in code), and
+        // what changed, as readelf -r would show the two.
+        const size_t target = a.relas()[l].target;
+        std::string where = "offset " + hex(xe[e].offset);
+        if (target && target < a.sections().size() && a.section(target).executable())
+          where += " " + address_name(orig, target, a.section(target).addr + xe[e].offset);
+        auto shown = [](const Rela &r) {
+          return std::string(riscv_reloc_name(r.type)) + " sym " + std::to_string(r.sym) +
+                 " at " + hex(r.offset) + " + " + std::to_string(r.addend);
+        };
         problem("section " + a.section(a.relas()[l].index).name + ": relocation " +
-                std::to_string(e) + " changed");
+                std::to_string(e) + " (" + where + ") changed: " + shown(ye[e]) +
+                ", the original has " + shown(xe[e]));
         break;
       }
     }

@@ -109,6 +109,14 @@ rc=$?
 [ $rc = 1 ] && grep -qE "^rvtramp: verify: $T/flip: section \.text\+0x[0-9a-f]+ \(0x[0-9a-f]+ a_f00\+0x[0-9a-f]+\): byte differs outside the rewritten regions: 0x[0-9a-f]{2}, the original has 0x[0-9a-f]{2}\$" "$T/err" &&
 	ok "--against difference: $(head -1 "$T/err" | sed 's/.*: section/section/')" || fail "--against difference: exit $rc: $(cat "$T/err")"
 
+# --- a changed relocation names where it applies and both versions
+"$RVTRAMP" rewrite "$FIXTURES/mod13.ko" -o "$T/m.ko" -q || fail "rewrite mod13.ko: exit $?"
+python3 "$HERE/patch_elf.py" "$T/m.ko" "$T/m-bad.ko" --addend .rela.text 3 4 || fail "patch_elf.py --addend"
+"$RVTRAMP" verify "$T/m-bad.ko" --against "$FIXTURES/mod13.ko" >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 1 ] && grep -qxE "rvtramp: verify: $T/m-bad.ko: section \.rela\.text: relocation 3 \(offset 0x[0-9a-f]+ $site_re\) changed: (R_RISCV_[A-Z_0-9]+) sym [0-9]+ at 0x[0-9a-f]+ \+ (-?[0-9]+), the original has \1 sym [0-9]+ at 0x[0-9a-f]+ \+ -?[0-9]+" "$T/err" &&
+	ok "changed relocation: $(sed 's/.*relocation/relocation/' "$T/err")" || fail "changed relocation: exit $rc: $(cat "$T/err")"
+
 # --- sites: decision and reason columns
 "$RVTRAMP" sites "$stock" >"$T/sites.txt" || fail "sites exit $?"
 head -1 "$T/sites.txt" | grep -qE 'SOURCE +DECISION +REASON$' || fail "sites header: $(head -1 "$T/sites.txt")"

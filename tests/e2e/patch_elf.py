@@ -7,6 +7,7 @@ not from rvtramp.
     patch_elf.py IN OUT --word SYMBOL OFF VALUE      4-byte word at SYMBOL+OFF := VALUE
     patch_elf.py IN OUT --xor SYMBOL OFF MASK        byte at SYMBOL+OFF ^= MASK
     patch_elf.py IN OUT --size SYMBOL DELTA          st_size of SYMBOL += DELTA (ELF64)
+    patch_elf.py IN OUT --addend RELA_SECTION K DELTA  r_addend of entry K += DELTA (ELF64)
 
 OFF may be negative from the symbol's end with 'end-N'. Numbers take 0x.
 """
@@ -29,10 +30,17 @@ def file_offset(elf, sym, off):
 def main(argv):
     src, out, op, name = argv[1:5]
     elf = xc.Elf(src)
+    b = bytearray(elf.data)
+    if op == "--addend":
+        rela = elf.section_named(name)[0]
+        at = rela["offset"] + 24 * int(argv[5], 0) + 16
+        struct.pack_into("<q", b, at, struct.unpack_from("<q", b, at)[0] + int(argv[6], 0))
+        with open(out, "wb") as f:
+            f.write(b)
+        return
     sym = elf.symbol(name)
     if sym is None:
         raise SystemExit("no symbol " + name)
-    b = bytearray(elf.data)
     if op == "--word":
         at = file_offset(elf, sym, argv[5])
         b[at:at + 4] = int(argv[6], 0).to_bytes(4, "little")
