@@ -287,7 +287,12 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
     }
     warn_skipped_sites(outcome->ctx, req.input, args->verbose, std::cerr);
     if (report_file) {
+      // Staged in its directory before the output went in, so only a rename
+      // can fail here; the output then goes too (an in-place input cannot
+      // be given back), so that neither is left without the other.
       if (Status st = report_file->commit(); !st) {
+        if (!req.in_place)
+          ::unlink(req.output.c_str());
         result.exit_code = report_error(st.error());
         return;
       }
