@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "commands.h"
 
+#include "files.h"
 #include "pipeline.h"
 #include "report.h"
 #include "site_listing.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstdlib>
 #include <iostream>
 #include <malloc.h>
+#include <map>
+#include <optional>
 #include <memory>
+#include <sstream>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +43,8 @@ void advise_huge_pages_for_heap(size_t reserve) {
   mallopt(M_TOP_PAD, 0); // later growth (inputs past 500K sites) as usual
 }
 
+} // namespace
+
 void print_timers(const std::vector<PassTime> &timers, std::ostream &os) {
   double total = 0;
   for (const auto &t : timers)
@@ -50,10 +58,109 @@ void print_timers(const std::vector<PassTime> &timers, std::ostream &os) {
   os << line;
 }
 
+CLI::Validator number_in_range(double low, double high, const std::string &words) {
+  return CLI::Validator(
+      [low, high, words](std::string &text) -> std::string {
+        char *end = nullptr;
+        errno = 0;
+        const double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || !end || *end != '\0' || errno == ERANGE || v != v)
+          return "'" + text + "' is not a number";
+        if (v < low || v > high)
+          return text + " is not " + words;
+        return {};
+      },
+      words);
+}
+
+namespace {
+
 // Kbuild prints the object name, not the path.
 std::string base_name(const std::string &path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Sites listed one by one before the rest are only counted (--verbose: all).
+constexpr size_t kListedSkips = 20;
+
+// objtool's shape, one line per site left as it was, so that a build log
+// greps the same way for both tools:
+//   rvtramp: warning: FILE: func+0x0: site not rewritten: room 8 < 24
+// then one line of counts per reason, and one saying why nothing at all
+// was rewritten, when nothing was.
+void warn_skipped_sites(const Context &ctx, const std::string &file, bool verbose,
+                        std::ostream &err) {
+  size_t listed = 0, skipped = 0;
+  std::map<std::string, size_t> by_reason;
+  for (const Site &s : ctx.sites) {
+    if (s.decision != Decision::Skip || s.reason == SkipReason::AlreadyRewritten)
+      continue;
+    ++skipped;
+    ++by_reason[ctx.detail_of(s)];
+    if (verbose || listed < kListedSkips) {
+      ++listed;
+      err << "rvtramp: warning: " << file << ": " << site_name(ctx, s)
+          << ": site not rewritten: " << ctx.detail_of(s) << "\n";
+    }
+  }
+  if (skipped) {
+    err << "rvtramp: warning: " << file << ": " << skipped << " of " << ctx.sites.size()
+        << " sites not rewritten (";
+    // The commonest reasons first; a long tail of distinct details is counted.
+    std::vector<std::pair<size_t, std::string>> order;
+    for (const auto &[why, n] : by_reason)
+      order.push_back({n, why});
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto &a, const auto &b) { return a.first > b.first; });
+    constexpr size_t kReasons = 6;
+    size_t other = 0;
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i < kReasons)
+        err << (i ? ", " : "") << order[i].first << " " << order[i].second;
+      else
+        other += order[i].first;
+    }
+    if (other)
+      err << ", " << other << " for other reasons";
+    err << ")";
+    if (listed < skipped)
+      err << "; " << skipped - listed << " more not listed (--verbose lists every site)";
+    err << "\n";
+  }
+  if (const std::string why = nothing_rewritten_reason(ctx); !why.empty())
+    err << "rvtramp: warning: " << file << ": nothing rewritten: " << why << "\n";
+}
+
+// rewrite --report: the report of the input's plan, and what the rewrite did.
+std::string rewrite_report_json(const RewriteRequest &req, const RewriteOutcome &o,
+                                uint64_t changed_bytes, bool with_timers) {
+  Report report = build_report(o.ctx);
+  if (with_timers)
+    report.timers = o.ctx.timers; // else the same input gives the same bytes
+  report.rewrite = {{"input", req.input},
+                    {"output", req.output},
+                    {"input_size", o.input_size},
+                    {"output_size", o.output_size},
+                    {"changed_bytes", changed_bytes},
+                    {"rewritten", o.rewritten},
+                    {"A8", o.a8},
+                    {"A4", o.a4},
+                    {"fixups", o.fixups},
+                    {"skipped", o.skipped},
+                    {"already", o.already},
+                    {"verify", {{"entries", o.verify.entries},
+                                {"disabled", o.verify.disabled},
+                                {"enabled", o.verify.enabled},
+                                {"untouched", o.verify.untouched},
+                                {"compared_bytes", o.verify.compared_bytes},
+                                {"mcount_loc_sorted_entries", o.verify.sorted_entries},
+                                {"mcount_loc_entries_sorted_by_rewrite",
+                                 o.ctx.sorted_mcount_entries},
+                                {"ok", o.verify.ok()}}}};
+  std::ostringstream text;
+  write_report_json(report, nullptr, nullptr, true, text);
+  return text.str();
 }
 
 } // namespace
@@ -96,7 +203,7 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
   struct Args {
     std::string input, output, dest, state = "disabled", report;
     bool in_place = false, strict = false, quiet = false, allow_relax = false,
-         emit_mcount_loc = false, time_passes = false, fsync = false;
+         emit_mcount_loc = false, time_passes = false, fsync = false, verbose = false;
     std::optional<uint32_t> reserved;
   };
   auto args = std::make_shared<Args>();
@@ -111,15 +218,18 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
   cmd->add_option("--state", args->state, "toggle state written: disabled (j +24) or enabled")
       ->check(CLI::IsMember({"disabled", "enabled"}));
   cmd->add_flag("--strict", args->strict, "exit 1 if any site is skipped");
-  cmd->add_option("--report", args->report, "write the plan as JSON to FILE");
-  cmd->add_flag("-q,--quiet", args->quiet, "no summary line");
+  cmd->add_option("--report", args->report,
+                  "write the plan as JSON to FILE (written together with the output, or neither)");
+  cmd->add_flag("-q,--quiet", args->quiet, "no summary line (warnings still print)");
+  cmd->add_flag("-v,--verbose", args->verbose,
+                "a warning for every site not rewritten (default: the first 20, then counts)");
   cmd->add_flag("--allow-relax", args->allow_relax,
                 "rewrite sections with linker relaxation (only if nothing links them again)");
   cmd->add_flag("--emit-mcount-loc", args->emit_mcount_loc,
                 "for -pg objects: create __mcount_loc as recordmcount does");
   cmd->add_option("--reserved", args->reserved,
                   "bytes reserved per site (default: the most common nop run)")
-      ->check(CLI::Range(2, 64));
+      ->check(number_in_range(2, 64, "a byte count from 2 to 64"));
   cmd->add_flag("--fsync", args->fsync,
                 "flush the output and its directory to disk before returning (off: the "
                 "rename is still atomic, as for cp, objcopy and ld)");
@@ -152,54 +262,59 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
     req.options.allow_relax = args->allow_relax;
     req.options.emit_mcount_loc = args->emit_mcount_loc;
     req.options.reserved = args->reserved;
+    // The report and the byte count are made from the checked temporary,
+    // before it replaces anything: a report that cannot be written fails
+    // the rewrite, which then leaves no output behind.
+    std::optional<AtomicFile> report_file;
+    std::optional<uint64_t> changed_bytes;
+    const bool summary = !args->quiet;
+    if (summary || !args->report.empty())
+      req.before_commit = [&](const RewriteOutcome &o, const std::string &written) -> Status {
+        auto changed = count_differing_bytes(req.input, written);
+        RVT_TRY(changed);
+        changed_bytes = *changed;
+        if (args->report.empty())
+          return Status::ok();
+        auto staged = stage_text_file(args->report, rewrite_report_json(req, o, *changed_bytes, args->time_passes));
+        RVT_TRY(staged);
+        report_file.emplace(staged.take());
+        return Status::ok();
+      };
     auto outcome = rewrite_file(req);
     if (!outcome) {
       result.exit_code = report_error(outcome.error());
       return;
     }
-    if (!args->report.empty()) {
-      Report report = build_report(outcome->ctx);
-      report.rewrite = {{"input", req.input},
-                        {"output", req.output},
-                        {"input_size", outcome->input_size},
-                        {"output_size", outcome->output_size},
-                        {"rewritten", outcome->rewritten},
-                        {"A8", outcome->a8},
-                        {"A4", outcome->a4},
-                        {"fixups", outcome->fixups},
-                        {"skipped", outcome->skipped},
-                        {"already", outcome->already},
-                        {"verify", {{"entries", outcome->verify.entries},
-                                    {"disabled", outcome->verify.disabled},
-                                    {"enabled", outcome->verify.enabled},
-                                    {"untouched", outcome->verify.untouched},
-                                    {"compared_bytes", outcome->verify.compared_bytes},
-                                    {"mcount_loc_sorted_entries", outcome->verify.sorted_entries},
-                                    {"mcount_loc_entries_sorted_by_rewrite",
-                                     outcome->ctx.sorted_mcount_entries},
-                                    {"ok", outcome->verify.ok()}}}};
-      std::ofstream rep(args->report);
-      write_report_json(report, nullptr, nullptr, true, rep);
-      if (!rep) {
-        result.exit_code = report_error(make_error(args->report, "cannot write report"));
+    warn_skipped_sites(outcome->ctx, req.input, args->verbose, std::cerr);
+    if (report_file) {
+      // Staged in its directory before the output went in, so only a rename
+      // can fail here; the output then goes too (an in-place input cannot
+      // be given back), so that neither is left without the other.
+      if (Status st = report_file->commit(); !st) {
+        if (!req.in_place)
+          ::unlink(req.output.c_str());
+        result.exit_code = report_error(st.error());
         return;
       }
     }
-    if (!args->quiet) {
+    if (summary) {
       const long long growth =
           static_cast<long long>(outcome->output_size) - static_cast<long long>(outcome->input_size);
+      // Every changed byte is counted (the table sort and moved addends
+      // too), so a rewrite that only sorted __mcount_loc does not read as
+      // "no change".
+      std::string changed = outcome->written && changed_bytes
+                                ? std::to_string(*changed_bytes) + " bytes changed"
+                                : "nothing written";
+      if (outcome->ctx.sorted_mcount_entries)
+        changed += " (__mcount_loc sorted: " +
+                   std::to_string(outcome->ctx.sorted_mcount_entries) + " entries)";
       std::printf("%s %s: %zu sites, %zu rewritten (%zu A8, %zu A4), %zu fixups, "
-                  "%zu skipped, %zu already, %+lld bytes\n",
+                  "%zu skipped, %zu already, %s, size %+lld bytes\n",
                   outcome->written ? "REWRITE" : "PLAN", base_name(req.output).c_str(),
                   outcome->ctx.sites.size(), outcome->rewritten,
                   outcome->a8, outcome->a4, outcome->fixups, outcome->skipped, outcome->already,
-                  growth);
-      std::map<std::string, size_t> reasons;
-      for (const Site &s : outcome->ctx.sites)
-        if (s.decision == Decision::Skip && s.reason != SkipReason::AlreadyRewritten)
-          ++reasons[outcome->ctx.detail_of(s)];
-      for (const auto &[why, n] : reasons)
-        std::printf("  skipped %zu: %s\n", n, why.c_str());
+                  changed.c_str(), growth);
     }
     if (args->time_passes)
       print_timers(outcome->ctx.timers, std::cerr);
@@ -214,7 +329,7 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
 void add_verify_command(CLI::App &app, CommandResult &result) {
   struct Args {
     std::string file, against;
-    bool quiet = false;
+    bool quiet = false, strict = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App *cmd = app.add_subcommand("verify", "Check every table entry names a well-formed layout");
@@ -222,6 +337,9 @@ void add_verify_command(CLI::App &app, CommandResult &result) {
   cmd->add_option("--against", args->against,
                   "original: every byte outside rewritten regions must match it");
   cmd->add_flag("-q,--quiet", args->quiet, "print problems only");
+  cmd->add_flag("--strict", args->strict,
+                "exit 1 unless every table entry is a trampoline (either state): the check "
+                "a build runs after its rewrite step");
   cmd->callback([args, &result] {
     auto img = ElfImage::load(args->file);
     if (!img) {
@@ -260,12 +378,31 @@ void add_verify_command(CLI::App &app, CommandResult &result) {
     const VerifyResult &v = *verified;
     for (const auto &p : v.problems)
       std::cerr << "rvtramp: verify: " << args->file << ": " << p << "\n";
+    // A file never rewritten is well formed (every entry still nops) but is
+    // not what a build that runs rvtramp should ship: --strict fails it, and
+    // without --strict it is at least said.
+    const size_t not_trampolines = v.entries - v.trampolines();
+    const bool strict_failed = args->strict && not_trampolines > 0;
+    if (strict_failed) {
+      for (const std::string &site : v.not_trampolines)
+        std::cerr << "rvtramp: verify: " << args->file << ": " << site
+                  << ": not a trampoline (--strict)\n";
+      std::cerr << "rvtramp: verify: " << args->file << ": " << not_trampolines << " of "
+                << v.entries << " table entries are not trampolines (--strict)";
+      if (not_trampolines > v.not_trampolines.size())
+        std::cerr << "; the first " << v.not_trampolines.size() << " are listed";
+      std::cerr << "\n";
+    } else if (v.entries && v.trampolines() == 0 && v.ok()) {
+      std::cerr << "rvtramp: warning: " << args->file << ": no table entry is a trampoline: "
+                << "the file was not rewritten (verify --strict fails it)\n";
+    }
+    const bool ok = v.ok() && !strict_failed;
     if (!args->quiet)
       std::printf("VERIFY %s: %zu entries, %zu disabled, %zu enabled, %zu untouched, "
                   "%zu calls, %zu bytes compared: %s\n",
                   base_name(args->file).c_str(), v.entries, v.disabled, v.enabled, v.untouched,
-                  v.calls, v.compared_bytes, v.ok() ? "ok" : "FAILED");
-    if (!v.ok())
+                  v.calls, v.compared_bytes, ok ? "ok" : "FAILED");
+    if (!ok)
       result.exit_code = kExitCheckFailed;
   });
 }

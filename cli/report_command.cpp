@@ -4,13 +4,13 @@
 // budget check for build systems (--max-overhead, exit 1).
 #include "commands.h"
 
+#include "files.h"
 #include "pipeline.h"
 #include "report.h"
 
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -36,13 +36,18 @@ void add_report_command(CLI::App &app, CommandResult &result) {
   cmd->add_option("--max-overhead", args->max_overhead,
                   "exit 1 when the budget layout's overhead exceeds PCT % of the text "
                   "without any ftrace reservation")
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in_range(0, 1e6, "a percentage of 0 or more"));
   cmd->add_option("--budget-layout", args->budget_layout,
                   "layout --max-overhead checks: stock, call_ops, seed24, seed26 (default)")
       ->check(CLI::IsMember({"stock", "call_ops", "seed24", "seed26"}));
-  cmd->add_option("--top", args->top, "symbols listed by growth with --baseline (default 10)");
+  cmd->add_option("--top", args->top,
+                  "functions listed whose growth is not the per-site amount, with --baseline "
+                  "(default 10)")
+      ->check(number_in_range(0, 1e9, "a count of 0 or more"));
   cmd->add_flag("--no-sites", args->no_sites, "json: leave out the per-site list");
-  cmd->add_flag("--time-passes", args->time_passes, "print a timer per pass on stderr");
+  cmd->add_flag("--time-passes", args->time_passes,
+                "print a timer per pass on stderr, and put them in the report (which then "
+                "differs from run to run)");
   cmd->callback([args, &result] {
     auto ctx = survey_file(args->file);
     if (!ctx) {
@@ -50,7 +55,8 @@ void add_report_command(CLI::App &app, CommandResult &result) {
       return;
     }
     const auto t0 = std::chrono::steady_clock::now();
-    const bool rows = args->format == "csv" || (args->format == "json" && !args->no_sites);
+    const bool rows = args->format == "csv" || args->format == "html" ||
+                      (args->format == "json" && !args->no_sites);
     const bool symbols = !args->baseline.empty();
     Report rep = build_report(*ctx, {rows, symbols});
     std::optional<Report> base;
@@ -67,8 +73,11 @@ void add_report_command(CLI::App &app, CommandResult &result) {
     std::optional<Budget> budget;
     if (args->max_overhead >= 0)
       budget = check_budget(rep, args->budget_layout, args->max_overhead);
-    rep.timers.push_back(
-        {"report", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+    if (args->time_passes) {
+      rep.timers = ctx->timers;
+      rep.timers.push_back(
+          {"report", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+    }
 
     std::ostringstream out;
     const Comparison *c = cmp ? &*cmp : nullptr;
@@ -85,26 +94,12 @@ void add_report_command(CLI::App &app, CommandResult &result) {
     if (args->output.empty()) {
       std::cout << out.str();
       std::cout.flush();
-    } else {
-      std::ofstream f(args->output, std::ios::binary | std::ios::trunc);
-      f << out.str();
-      f.close();
-      if (!f) {
-        result.exit_code = report_error(make_error(args->output, "cannot write the report"));
-        return;
-      }
+    } else if (Status wrote = write_text_file(args->output, out.str()); !wrote) {
+      result.exit_code = report_error(wrote.error());
+      return;
     }
-    if (args->time_passes) {
-      double total = 0;
-      char line[128];
-      for (const auto &t : rep.timers) {
-        std::snprintf(line, sizeof line, "%10.3f ms  %s\n", t.seconds * 1e3, t.name.c_str());
-        std::cerr << line;
-        total += t.seconds;
-      }
-      std::snprintf(line, sizeof line, "%10.3f ms  total\n", total * 1e3);
-      std::cerr << line;
-    }
+    if (args->time_passes)
+      print_timers(rep.timers, std::cerr);
     if (budget && budget->exceeded) {
       char line[512];
       std::snprintf(line, sizeof line,

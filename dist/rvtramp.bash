@@ -7,7 +7,7 @@ _rvtramp() {
   local cmd="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      sites|rewrite|verify|report) cmd=${COMP_WORDS[i]}; break ;;
+      sites|rewrite|verify|report|help) cmd=${COMP_WORDS[i]}; break ;;
     esac
   done
   case $prev in
@@ -24,15 +24,17 @@ _rvtramp() {
   esac
   local opts
   case $cmd in
-    "") opts="sites rewrite verify report --help --version" ;;
-    sites) opts="--format --time-passes --help" ;;
+    "") opts="sites rewrite verify report help -h --help -V --version" ;;
+    help) opts="sites rewrite verify report" ;;
+    sites) opts="--format --time-passes -h --help" ;;
     rewrite) opts="-o --output --in-place --dest --state --strict --report -q --quiet
-                   --allow-relax --emit-mcount-loc --reserved --fsync --time-passes --help" ;;
-    verify) opts="--against -q --quiet --help" ;;
+                   -v --verbose --allow-relax --emit-mcount-loc --reserved --fsync
+                   --time-passes -h --help" ;;
+    verify) opts="--against --strict -q --quiet -h --help" ;;
     report) opts="--format -o --output --baseline --max-overhead --budget-layout --top
-                  --no-sites --time-passes --help" ;;
+                  --no-sites --time-passes -h --help" ;;
   esac
-  if [[ $cur == -* || -z $cmd ]]; then
+  if [[ $cur == -* || -z $cmd || $cmd == help ]]; then
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
   else
     COMPREPLY=($(compgen -f -- "$cur"))

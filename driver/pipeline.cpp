@@ -122,6 +122,8 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
                                         out.verify.problems.front());
     out.output_size = check.image.file_size();
   }
+  if (req.before_commit)
+    RVT_TRY(req.before_commit(out, file->temp_path()));
   {
     ScopedTimer t(ctx.timers, "commit");
     RVT_TRY(file->commit());

@@ -6,6 +6,7 @@
 #include "context.h"
 #include "passes.h"
 
+#include <functional>
 #include <span>
 #include <string>
 
@@ -27,6 +28,8 @@ Status run_passes(Context &ctx, std::span<const Pass> passes);
 // load + survey passes.
 Expected<Context> survey_file(const std::string &path, const Options &options = {});
 
+struct RewriteOutcome;
+
 struct RewriteRequest {
   std::string input;
   std::string output;   // equal to input with in_place
@@ -34,6 +37,11 @@ struct RewriteRequest {
   bool strict = false;  // any skipped site: write nothing
   bool fsync = false;   // durable: flush file and directory (AtomicFile)
   Options options;
+  // Runs once the output is written to its temporary and checked, before it
+  // replaces anything: what must succeed or fail together with the output
+  // (rewrite --report) goes here, and an error leaves no output behind.
+  // written: the checked temporary file.
+  std::function<Status(const RewriteOutcome &, const std::string &written)> before_commit;
 };
 
 struct RewriteOutcome {

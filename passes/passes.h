@@ -38,6 +38,15 @@ std::vector<McountTable> sortable_mcount_tables(const ElfImage &img);
 Expected<std::vector<uint64_t>> mcount_values(const ElfImage &img, const McountTable &t,
                                               bool original = false);
 
+constexpr size_t kListedNotTrampolines = 20;
+
+// When a plan rewrites no site although the file has sites to rewrite (or
+// has none at all): one sentence saying why and what to change, e.g. the
+// -fpatchable-function-entry value the layout needs. Empty when something
+// is rewritten, or every site already is. rewrite warns with it, report
+// shows it as a banner.
+std::string nothing_rewritten_reason(const Context &ctx);
+
 // Verification of a finished image, optionally against the file it came from.
 struct VerifyResult {
   size_t entries = 0;        // sites named by the tables
@@ -48,7 +57,11 @@ struct VerifyResult {
   size_t compared_bytes = 0; // bytes compared against the original
   size_t sorted_entries = 0; // __mcount_loc entries found in ascending order (ET_EXEC)
   std::vector<std::string> problems;
+  // The first entries that are not trampolines ("0xADDR symbol+0xOFF"), for
+  // verify --strict, which fails on any.
+  std::vector<std::string> not_trampolines;
   bool ok() const { return problems.empty(); }
+  size_t trampolines() const { return disabled + enabled; }
 };
 // ctx must have been through run_locate; original likewise, when given.
 VerifyResult verify_image(Context &ctx, const Context *original);

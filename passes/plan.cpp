@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <elf.h>
+#include <map>
 #include <vector>
 
 namespace rvtramp {
@@ -114,7 +116,7 @@ Status run_plan(Context &ctx) {
       // Nops that run into the section end: the region cannot fit at all.
       if (s.offset + s.room == sec.size && s.room < need)
         return img.error_at(s.section, s.offset,
-                            "site " + site_owner(s) +
+                            "site " + site_name(ctx, s) +
                                 ": the trampoline would straddle the end of " + sec.name);
       skip(ctx, s, SkipReason::RoomTooSmall,
            "room " + std::to_string(usable) + " < " + std::to_string(need));
@@ -149,6 +151,56 @@ Status run_plan(Context &ctx) {
     s.region_size = need;
   }
   return Status::ok();
+}
+
+std::string nothing_rewritten_reason(const Context &ctx) {
+  if (ctx.sites.empty())
+    return "no ftrace site: no __mcount_loc, __patchable_function_entries or -pg call "
+           "(built without CONFIG_FUNCTION_TRACER or -fpatchable-function-entry?)";
+  size_t candidates = 0;
+  std::map<SkipReason, size_t> reasons;
+  uint32_t most_room = 0;
+  bool two_aligned = false;
+  for (const Site &s : ctx.sites) {
+    if (s.decision == Decision::Rewrite)
+      return {};
+    if (s.reason == SkipReason::AlreadyRewritten)
+      continue;
+    ++candidates;
+    ++reasons[s.reason];
+    most_room = std::max(most_room, s.room);
+    two_aligned |= (s.offset & 3) != 0;
+  }
+  if (!candidates)
+    return {}; // every site already rewritten: nothing to do, not a problem
+  const std::string all = "none of the " + std::to_string(candidates) + " sites can be rewritten: ";
+  if (reasons.size() == 1) {
+    switch (reasons.begin()->first) {
+    case SkipReason::RoomTooSmall: {
+      // c.nop is 2 bytes, nop 4: the flag counts nops.
+      const bool rvc = two_aligned || (ctx.image.e_flags() & EF_RISCV_RVC);
+      const uint32_t reserved = ctx.reserved_room ? ctx.reserved_room : most_room;
+      return all + "they reserve " + std::to_string(reserved) + " bytes of nops and the inline "
+             "layout needs " +
+             (rvc ? "26 (24 plus a c.nop to align a 2-aligned entry); build with "
+                    "-fpatchable-function-entry=13"
+                  : "24; build with -fpatchable-function-entry=6") +
+             (ctx.image.type() == ET_REL ? "" : " (for Linux: CONFIG_RISCV_FTRACE_INLINE_TRAMPOLINE with the rvtramp series)");
+    }
+    case SkipReason::LinkerRelaxation:
+      return all + "their sections have linker relaxation; build with -mno-relax (as Linux "
+                   "builds modules), or pass --allow-relax if nothing links the output again";
+    case SkipReason::NotAnEntry:
+      return all + "they are -pg calls to _mcount, not reserved nops; build with "
+                   "-fpatchable-function-entry=13 (RVC) or =6";
+    default:
+      break;
+    }
+  }
+  std::string list;
+  for (const auto &[reason, n] : reasons)
+    list += (list.empty() ? "" : ", ") + std::to_string(n) + " " + skip_reason_key(reason);
+  return all + list + " (each site is named with its reason)";
 }
 
 } // namespace rvtramp

@@ -4,6 +4,7 @@
 // docs/report-schema.md for the model in words).
 #include "report.h"
 
+#include "passes.h"
 #include "site_listing.h"
 
 #include <algorithm>
@@ -71,6 +72,12 @@ uint64_t model_section(const std::vector<Chunk> &chunks, uint64_t sec_addr,
 }
 
 } // namespace
+
+bool is_init_text(const std::string &name) {
+  // vmlinux.lds keeps .exit.text beside .init.text, between __init_begin
+  // and __init_end, and frees both (free_initmem).
+  return name.rfind(".init.", 0) == 0 || name == ".exit.text";
+}
 
 const std::vector<LayoutModel> &layout_models() {
   static const std::vector<LayoutModel> models = {
@@ -147,7 +154,6 @@ Report build_report(const Context &ctx, ReportParts parts) {
   r.elf_class = img.is64() ? 64 : 32;
   r.rvc = image_rvc(img);
   r.file_size = img.file_size();
-  r.timers = ctx.timers;
   r.dest = ctx.dest;
   r.dest_origin = ctx.dest_origin;
   r.null_table_entries = ctx.null_table_entries;
@@ -168,6 +174,8 @@ Report build_report(const Context &ctx, ReportParts parts) {
     si.alloc = (s.flags & SHF_ALLOC) != 0;
     if (si.exec)
       r.exec_text += s.size;
+    if (si.exec && is_init_text(s.name))
+      r.init_text += s.size;
     if (si.alloc)
       r.alloc_size += s.size;
     r.sections.push_back(std::move(si));
@@ -252,7 +260,17 @@ Report build_report(const Context &ctx, ReportParts parts) {
   if (parts.site_rows)
     r.rows.reserve(ctx.sites.size());
   size_t by_source[3] = {0, 0, 0}, by_state[4] = {0, 0, 0, 0}, mod8[8] = {};
+  std::vector<char> init_section(secs.size(), 0);
+  for (const Section &sec : secs)
+    init_section[sec.index] = is_init_text(sec.name);
+  r.nothing_rewritten = nothing_rewritten_reason(ctx);
   for (const Site &s : ctx.sites) {
+    r.init_sites += init_section[s.section];
+    const bool left = s.decision != Decision::Rewrite && s.reason != SkipReason::AlreadyRewritten;
+    if (left || !s.owner)
+      r.site_notes.push_back({std::string(s.function()), site_name(ctx, s), secs[s.section].name,
+                              s.address, decision_name(s),
+                              s.decision == Decision::Skip ? ctx.detail_of(s) : std::string()});
     for (size_t k = 0; k < 3; ++k)
       by_source[k] += (s.sources & uint8_t(kSources[k])) != 0;
     ++by_state[size_t(s.state) & 3];
@@ -272,6 +290,7 @@ Report build_report(const Context &ctx, ReportParts parts) {
       row.align = s.align();
       row.source = site_sources(s);
       row.state = site_state_name(s.state);
+      row.name = site_name(ctx, s);
     }
     if (s.decision == Decision::Rewrite) {
       const uint64_t p = s.tramp_address();
@@ -281,7 +300,7 @@ Report build_report(const Context &ctx, ReportParts parts) {
       if (!s.fixup && s.room > riscv::kTrampolineSize)
         ++r.nops_after;
       if (rows) {
-        row.decision = s.fixup ? "fixup" : "rewrite";
+        row.decision = decision_name(s);
         row.layout = riscv::layout_name(l);
         row.trampoline = p;
       }
@@ -299,6 +318,11 @@ Report build_report(const Context &ctx, ReportParts parts) {
       r.rows.push_back(std::move(row));
   }
 
+  // By function, then address; unsymbolised sites ("") first, where the
+  // eye lands.
+  std::sort(r.site_notes.begin(), r.site_notes.end(), [](const SiteNote &a, const SiteNote &b) {
+    return a.function != b.function ? a.function < b.function : a.address < b.address;
+  });
   for (size_t k = 0; k < 3; ++k)
     if (by_source[k])
       r.sites_by_source[source_name(kSources[k])] = by_source[k];
@@ -453,6 +477,7 @@ Comparison compare_reports(const Report &o, const Report &n, size_t top_n) {
       d.name = name;
       d.new_size = nv[k]->size;
       d.in_new = true;
+      d.function = nv[k]->function;
       if (k < ocount) {
         d.old_size = it->second[k]->size;
         d.in_old = true;
@@ -469,12 +494,24 @@ Comparison compare_reports(const Report &o, const Report &n, size_t top_n) {
   for (const auto &[name, ov] : og)
     if (!ng.count(name))
       c.only_old += ov.size();
-  std::sort(all.begin(), all.end(), [](const SizeDelta &a, const SizeDelta &b) {
+  // The per-site amount: what the reservation change adds to each traced
+  // function.
+  c.per_site_growth = int64_t(n.nominal_room) - int64_t(o.nominal_room);
+  std::vector<SizeDelta> other;
+  for (const SizeDelta &d : all) {
+    if (!d.in_old || !d.function)
+      continue;
+    ++c.function_growth[d.delta()];
+    if (d.delta() != 0 && d.delta() != c.per_site_growth)
+      other.push_back(d);
+  }
+  c.other_growth = other.size();
+  std::sort(other.begin(), other.end(), [](const SizeDelta &a, const SizeDelta &b) {
     return a.delta() != b.delta() ? a.delta() > b.delta() : a.name < b.name;
   });
-  for (size_t i = 0; i < all.size() && c.top.size() < top_n; ++i)
-    if (all[i].in_old && all[i].delta() > 0)
-      c.top.push_back(all[i]);
+  if (other.size() > top_n)
+    other.resize(top_n);
+  c.top = std::move(other);
   return c;
 }
 

@@ -68,6 +68,7 @@ struct SiteRow {
   uint64_t offset = 0;
   std::string function;
   uint64_t function_offset = 0;
+  std::string name;         // "symbol+0xOFF", nearest symbol when no function owns it
   uint32_t room = 0;
   unsigned align = 0;
   std::string source, state;
@@ -76,6 +77,21 @@ struct SiteRow {
   uint64_t trampoline = 0;  // P (rewritten sites)
   std::string reason, reason_detail;
 };
+
+// A site the plan leaves as it is, or one that no function symbol covers:
+// the per-function list a developer reads next to objtool's warnings.
+struct SiteNote {
+  std::string function;     // owning function or label; "" when none covers it
+  std::string name;         // "symbol+0xOFF" (nearest preceding symbol when unsymbolised)
+  std::string section;
+  uint64_t address = 0;
+  std::string decision;     // rewrite | fixup | skip
+  std::string reason;       // the skip's detail ("room 8 < 24"); "" when rewritten
+};
+
+// Executable sections Linux frees after boot: their sites and bytes cost
+// nothing once the system runs, so the figures keep them apart.
+bool is_init_text(const std::string &section_name);
 
 struct Report {
   // The image.
@@ -86,6 +102,8 @@ struct Report {
   uint64_t file_size = 0;
   uint64_t exec_text = 0;       // sum of executable sections with file bytes
   uint64_t alloc_size = 0;      // sum of SHF_ALLOC sections (memory image)
+  uint64_t init_text = 0;       // of exec_text: .init.text and the like (is_init_text)
+  uint64_t resident_text() const { return exec_text - init_text; }
   std::vector<SectionInfo> sections;
 
   // Functions: distinct STT_FUNC entry addresses in executable sections.
@@ -97,6 +115,7 @@ struct Report {
   // Sites.
   size_t sites = 0;
   size_t sites_without_function = 0; // not inside any STT_FUNC
+  size_t init_sites = 0;             // in init text (freed after boot)
   size_t null_table_entries = 0;
   std::map<std::string, size_t> sites_by_source; // a site named by two tables counts twice
   std::map<std::string, size_t> sites_by_state;
@@ -109,6 +128,12 @@ struct Report {
   size_t fixup_before = 0;      // c.nop at S, P = S + 2
   size_t nops_after = 0;        // P = S, spare c.nop(s) after the trampoline
   std::map<std::string, size_t> skipped; // reason key -> count
+  // Why no site would be rewritten and what to change (empty when some
+  // would, or all already are): the HTML banner, a line in text.
+  std::string nothing_rewritten;
+  // Sites not rewritten (already rewritten ones aside) and sites without a
+  // function symbol, by function name, then address.
+  std::vector<SiteNote> site_notes;
   size_t skipped_total() const;
   size_t accounted() const { return rewrite_a8 + rewrite_a4 + skipped_total(); }
 
@@ -120,7 +145,7 @@ struct Report {
 
   std::vector<SymbolSize> symbols;   // for --baseline
   std::vector<SiteRow> rows;
-  std::vector<PassTime> timers;
+  std::vector<PassTime> timers; // --time-passes only: a report is reproducible without
 
   // rewrite --report: what the rewrite did.
   nlohmann::json rewrite;       // null unless set
@@ -147,15 +172,24 @@ struct SizeDelta {
   std::string name;
   uint64_t old_size = 0, new_size = 0;
   bool in_old = false, in_new = false;
+  bool function = false; // a function symbol (per-function growth)
   int64_t delta() const { return int64_t(new_size) - int64_t(old_size); }
 };
 struct Comparison {
   std::string old_file, new_file;
   SizeDelta exec_text, alloc, file, sites, functions;
   std::vector<SizeDelta> sections;      // by name, every section either has
-  std::vector<SizeDelta> top;           // top N symbols by growth
   size_t matched = 0, only_old = 0, only_new = 0;
   int64_t symbol_growth = 0;            // sum of growth over matched symbols
+  // Per-function growth: each traced function grows by the change of the
+  // reservation (=4 -> =13 with RVC: 8 -> 26 bytes, +18), untraced ones by
+  // 0. The distribution over matched functions shows that at a glance, and
+  // the list names the functions that grew by anything else (largest
+  // first, N of them), which are the ones worth a look.
+  int64_t per_site_growth = 0;          // new nominal room - old nominal room
+  std::map<int64_t, size_t> function_growth; // growth in bytes -> matched functions
+  std::vector<SizeDelta> top;           // growth neither 0 nor per_site_growth, top N
+  size_t other_growth = 0;              // how many functions top was taken from
 };
 Comparison compare_reports(const Report &old_report, const Report &new_report, size_t top_n);
 

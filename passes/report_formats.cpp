@@ -135,7 +135,11 @@ std::string svg_bars(const std::string &id, const std::string &title, const std:
        std::to_string(w - left) + "\" y2=\"" + std::to_string(h - bottom) + "\" stroke=\"#444\"/>";
   char b[512];
   for (size_t i = 0; i < bars.size(); ++i) {
-    const double bh = (h - top - bottom - 16) * bars[i].value / maxv;
+    // A bar for a count of 1 among 10^5 would be a hundredth of a pixel:
+    // any count above zero gets at least 2 pixels, so it shows.
+    double bh = (h - top - bottom - 16) * bars[i].value / maxv;
+    if (bars[i].value > 0 && bh < 2)
+      bh = 2;
     const double x = left + slot * double(i) + (slot - bw) / 2;
     const double y = h - bottom - bh;
     std::snprintf(b, sizeof b,
@@ -166,7 +170,7 @@ std::vector<Bar> hist_bars(const Histogram &h, bool even_keys, const char *suffi
 nlohmann::json site_row_json(const SiteRow &s) {
   nlohmann::json o = {{"address", s.address},     {"section", s.section},
                       {"offset", s.offset},       {"function", s.function},
-                      {"function_offset", s.function_offset},
+                      {"function_offset", s.function_offset}, {"name", s.name},
                       {"room", s.room},           {"align", s.align},
                       {"source", s.source},       {"state", s.state},
                       {"decision", s.decision}};
@@ -179,6 +183,18 @@ nlohmann::json site_row_json(const SiteRow &s) {
   }
   return o;
 }
+
+// The most common growths first (a kernel has a handful of distinct ones).
+std::vector<std::pair<int64_t, size_t>> growth_by_count(const Comparison &c) {
+  std::vector<std::pair<int64_t, size_t>> v(c.function_growth.begin(), c.function_growth.end());
+  std::stable_sort(v.begin(), v.end(),
+                   [](const auto &a, const auto &b) { return a.second > b.second; });
+  return v;
+}
+
+// How many of the by-function notes text and HTML list before pointing at
+// the JSON and CSV, which have them all.
+constexpr size_t kListedNotes = 50, kHtmlNotes = 1000, kHtmlSiteRows = 5000;
 
 } // namespace
 
@@ -216,6 +232,8 @@ nlohmann::json report_json(const Report &r, const Comparison *cmp, const Budget 
                     {"alloc", s.alloc}});
   j["image"] = {{"file_size", r.file_size},
                 {"exec_text", r.exec_text},
+                {"resident_text", r.resident_text()},
+                {"init_text", r.init_text},
                 {"alloc_size", r.alloc_size},
                 {"sections", secs}};
   j["functions"] = {{"symbols", r.function_symbols},
@@ -224,6 +242,7 @@ nlohmann::json report_json(const Report &r, const Comparison *cmp, const Budget 
                     {"without_site", r.functions_without_site}};
   j["sites"] = {{"total", r.sites},
                 {"without_function", r.sites_without_function},
+                {"init", r.init_sites},
                 {"null_table_entries", r.null_table_entries},
                 {"by_source", r.sites_by_source},
                 {"by_state", r.sites_by_state}};
@@ -240,7 +259,13 @@ nlohmann::json report_json(const Report &r, const Comparison *cmp, const Budget 
                {"nops_after", r.nops_after},
                {"skipped", r.skipped},
                {"skipped_total", r.skipped_total()},
-               {"accounted", r.accounted()}};
+               {"accounted", r.accounted()},
+               {"nothing_rewritten", r.nothing_rewritten}};
+  json notes = json::array();
+  for (const SiteNote &n : r.site_notes)
+    notes.push_back({{"function", n.function}, {"name", n.name}, {"section", n.section},
+                     {"address", n.address}, {"decision", n.decision}, {"reason", n.reason}});
+  j["not_rewritten_by_function"] = notes;
   json layouts = json::array();
   for (const LayoutCost &c : r.layouts)
     layouts.push_back({{"key", c.model->key},
@@ -275,6 +300,9 @@ nlohmann::json report_json(const Report &r, const Comparison *cmp, const Budget 
       sections.push_back(delta_json(d));
     for (const SizeDelta &d : cmp->top)
       top.push_back(delta_json(d));
+    json growth = json::object();
+    for (const auto &[delta, n] : cmp->function_growth)
+      growth[std::to_string(delta)] = n;
     j["baseline"] = {{"old_file", cmp->old_file},
                      {"new_file", cmp->new_file},
                      {"exec_text", delta_json(cmp->exec_text)},
@@ -287,16 +315,23 @@ nlohmann::json report_json(const Report &r, const Comparison *cmp, const Budget 
                                   {"only_old", cmp->only_old},
                                   {"only_new", cmp->only_new},
                                   {"matched_growth", cmp->symbol_growth}}},
+                     {"per_site_growth", cmp->per_site_growth},
+                     {"function_growth", growth},
+                     {"other_growth", cmp->other_growth},
                      {"top", top}};
   }
-  json timers = json::array();
-  double total = 0;
-  for (const PassTime &t : r.timers) {
-    timers.push_back({{"name", t.name}, {"seconds", t.seconds}});
-    total += t.seconds;
+  // Timers only when asked for (--time-passes): two reports of one file
+  // must be the same bytes.
+  if (!r.timers.empty()) {
+    json timers = json::array();
+    double total = 0;
+    for (const PassTime &t : r.timers) {
+      timers.push_back({{"name", t.name}, {"seconds", t.seconds}});
+      total += t.seconds;
+    }
+    j["timers"] = timers;
+    j["timers_total_seconds"] = total;
   }
-  j["timers"] = timers;
-  j["timers_total_seconds"] = total;
   if (!r.rewrite.is_null())
     j["rewrite"] = r.rewrite;
   if (with_sites) {
@@ -317,6 +352,8 @@ void print_report_text(const Report &r, const Comparison *cmp, const Budget *bud
   row(os, "file size", W, {num(r.file_size)});
   row(os, "alloc image (SHF_ALLOC)", W, {num(r.alloc_size)});
   row(os, "exec text (AX PROGBITS)", W, {num(r.exec_text)});
+  row(os, "  resident", W, {num(r.resident_text())});
+  row(os, "  init text (freed after boot)", W, {num(r.init_text)});
   os << "\nFUNCTIONS                                 count\n";
   row(os, "STT_FUNC entries in exec sections", W, {num(r.functions)});
   row(os, "  symbols (aliases included)", W, {num(r.function_symbols)});
@@ -329,6 +366,7 @@ void print_report_text(const Report &r, const Comparison *cmp, const Budget *bud
   for (const auto &[k, v] : r.sites_by_state)
     row(os, "  state " + k, W, {num(v)});
   row(os, "  without a function", W, {num(r.sites_without_function)});
+  row(os, "  in init text", W, {num(r.init_sites)});
   if (r.null_table_entries)
     row(os, "null table entries (dropped)", W, {num(r.null_table_entries)});
 
@@ -367,6 +405,25 @@ void print_report_text(const Report &r, const Comparison *cmp, const Budget *bud
     row(os, "skip: " + k, W, {num(v), share(v)});
   row(os, "total (A8 + A4 + skips)", W, {num(r.accounted()), share(r.accounted())});
   os << "  destination literal: " << hex(r.dest) << " (" << r.dest_origin << ")\n";
+  if (!r.nothing_rewritten.empty())
+    os << "  NOTHING WOULD BE REWRITTEN: " << r.nothing_rewritten << "\n";
+
+  if (!r.site_notes.empty()) {
+    os << "\nSITES NOT REWRITTEN OR WITHOUT A FUNCTION, BY FUNCTION   " << num(r.site_notes.size())
+       << "\n";
+    char b[512];
+    for (size_t i = 0; i < r.site_notes.size() && i < kListedNotes; ++i) {
+      const SiteNote &n = r.site_notes[i];
+      std::snprintf(b, sizeof b, "  %-40s 0x%016" PRIx64 "  %-16s %s\n", n.name.c_str(),
+                    n.address, n.section.c_str(),
+                    n.reason.empty() ? (n.decision + ", no function symbol").c_str()
+                                     : n.reason.c_str());
+      os << b;
+    }
+    if (r.site_notes.size() > kListedNotes)
+      os << "  (" << num(r.site_notes.size() - kListedNotes)
+         << " more: --format json or csv lists every site)\n";
+  }
 
   os << "\nCODE SIZE                          per site align    reserved     padding"
         "    overhead   % text     vs now\n";
@@ -430,7 +487,17 @@ void print_report_text(const Report &r, const Comparison *cmp, const Budget *bud
     os << "  symbols: " << num(cmp->matched) << " matched by name (growth " << snum(cmp->symbol_growth)
        << " B), " << num(cmp->only_new) << " only in new, " << num(cmp->only_old)
        << " only in old\n";
-    os << "  top " << cmp->top.size() << " symbols by growth:\n";
+    os << "  growth of matched functions (bytes: functions), per-site amount "
+       << snum(cmp->per_site_growth) << ":\n";
+    const auto growth = growth_by_count(*cmp);
+    for (size_t i = 0; i < growth.size() && i < 10; ++i)
+      row(os, snum(growth[i].first) + " B", 30,
+          {num(growth[i].second),
+           growth[i].first == cmp->per_site_growth ? "per site" : growth[i].first ? "" : "untraced"});
+    if (growth.size() > 10)
+      os << "    (" << growth.size() - 10 << " more distinct growths)\n";
+    os << "  functions whose growth is neither 0 nor " << snum(cmp->per_site_growth) << ": "
+       << num(cmp->other_growth) << (cmp->top.empty() ? "\n" : ", the largest:\n");
     for (const SizeDelta &d : cmp->top)
       drow(d);
   }
@@ -487,20 +554,29 @@ void print_report_html(const Report &r, const Comparison *cmp, const Budget *bud
         "font-size:13px}th{background:#eee;text-align:left}td.n{text-align:right;"
         "font-family:monospace}\n.charts{display:flex;flex-wrap:wrap;gap:12px}"
         "svg.hist{border:1px solid #ddd;background:#fafafa}\n.bad{color:#b00;font-weight:bold}"
-        ".ok{color:#070;font-weight:bold}p.model{font-size:13px;max-width:1000px}\n</style>\n"
+        ".ok{color:#070;font-weight:bold}p.model{font-size:13px;max-width:1000px}\n"
+        ".banner{background:#fde8e8;border:2px solid #b00;padding:10px 14px;margin:12px 0;"
+        "font-weight:bold}\ntable.sortable th{cursor:pointer}table.sortable td{white-space:nowrap}"
+        "table.sortable th:after{content:' \\2195';color:#999}\n</style>\n"
      << "</head><body>\n";
   os << "<h1>rvtramp report: " << html_escape(name) << "</h1>\n<p>" << html_escape(r.file)
      << " &mdash; ELF" << r.elf_class << " " << html_escape(r.elf_type) << (r.rvc ? ", RVC" : "")
      << "</p>\n";
+  if (!r.nothing_rewritten.empty())
+    os << "<div id=\"nothing-rewritten\" class=\"banner\">Nothing would be rewritten: "
+       << html_escape(r.nothing_rewritten) << "</div>\n";
 
   os << "<h2>Summary</h2>\n<table id=\"summary\">\n"
      << tr({"figure", "value"}, true) << tr({"file size (bytes)", num(r.file_size)})
      << tr({"alloc image (bytes)", num(r.alloc_size)})
      << tr({"exec text (bytes)", num(r.exec_text)})
+     << tr({"  resident text (bytes)", num(r.resident_text())})
+     << tr({"  init text, freed after boot (bytes)", num(r.init_text)})
      << tr({"functions (STT_FUNC entries in exec sections)", num(r.functions)})
      << tr({"functions with a site", num(r.functions_with_site)})
      << tr({"functions without a site", num(r.functions_without_site)})
-     << tr({"sites", num(r.sites)}) << tr({"sites without a function", num(r.sites_without_function)});
+     << tr({"sites", num(r.sites)}) << tr({"sites without a function", num(r.sites_without_function)})
+     << tr({"sites in init text", num(r.init_sites)});
   for (const auto &[k, v] : r.sites_by_source)
     os << tr({"sites from " + k, num(v)});
   os << tr({"bytes reserved at sites now", num(r.reserved_now)}) << "</table>\n";
@@ -524,7 +600,7 @@ void print_report_html(const Report &r, const Comparison *cmp, const Budget *bud
   os << svg_bars("overhead", "Code-size overhead by layout (bytes)", size_bars, "#c0504d")
      << "\n</div>\n";
 
-  os << "<h2>Plan</h2>\n<table id=\"plan\">\n" << tr({"outcome", "sites"}, true)
+  os << "<h2>Plan</h2>\n<table id=\"plan-table\">\n" << tr({"outcome", "sites"}, true)
      << tr({"rewrite A8 (P = 0 mod 8)", num(r.rewrite_a8)})
      << tr({"rewrite A4 (P = 4 mod 8)", num(r.rewrite_a4)})
      << tr({"  of which c.nop before (P = S+2)", num(r.fixup_before)})
@@ -565,11 +641,62 @@ void print_report_html(const Report &r, const Comparison *cmp, const Budget *bud
     for (const SizeDelta &d : cmp->sections)
       if (!(d.in_old && d.in_new && d.delta() == 0))
         os << drow(d);
-    os << "</table>\n<h2>Top symbols by growth</h2>\n<table id=\"top\">\n"
-       << tr({"symbol", "old", "new", "delta", "%"}, true);
+    os << "</table>\n<h2>Growth of matched functions</h2>\n<div class=\"charts\">\n";
+    std::vector<Bar> growth_bars;
+    const auto growth = growth_by_count(*cmp);
+    for (size_t i = 0; i < growth.size() && i < 8; ++i)
+      growth_bars.push_back({snum(growth[i].first) + " B", double(growth[i].second),
+                             num(growth[i].second)});
+    os << svg_bars("growth-chart", "Functions by growth (bytes)", growth_bars, "#4a7bd0")
+       << "\n</div>\n<table id=\"growth\">\n" << tr({"growth (bytes)", "functions", ""}, true);
+    for (const auto &[delta, n] : growth)
+      os << tr({snum(delta), num(n),
+                delta == cmp->per_site_growth ? "the per-site amount" : delta ? "" : "untraced"});
+    os << "</table>\n<h2>Functions whose growth is neither 0 nor " << snum(cmp->per_site_growth)
+       << " bytes (" << num(cmp->other_growth) << ")</h2>\n<table id=\"top\">\n"
+       << tr({"function", "old", "new", "delta", "%"}, true);
     for (const SizeDelta &d : cmp->top)
       os << drow(d);
     os << "</table>\n";
+  }
+
+  if (!r.site_notes.empty()) {
+    os << "<h2>Sites not rewritten or without a function, by function</h2>\n"
+       << "<table id=\"not-rewritten\" class=\"sortable\">\n<thead>"
+       << tr({"function", "site", "why", "address", "section"}, true) << "</thead><tbody>\n";
+    // Text columns left-aligned (tr() right-aligns all but the first).
+    for (size_t i = 0; i < r.site_notes.size() && i < kHtmlNotes; ++i) {
+      const SiteNote &n = r.site_notes[i];
+      os << "<tr><td>" << html_escape(n.function.empty() ? "(none)" : n.function) << "</td><td>"
+         << html_escape(n.name) << "</td><td>"
+         << html_escape(n.reason.empty() ? n.decision + ", no function symbol" : n.reason)
+         << "</td><td data-v=\"" << n.address << "\" class=\"n\">" << hex(n.address)
+         << "</td><td>" << html_escape(n.section) << "</td></tr>\n";
+    }
+    os << "</tbody></table>\n";
+    if (r.site_notes.size() > kHtmlNotes)
+      os << "<p>The first " << num(kHtmlNotes) << " of " << num(r.site_notes.size())
+         << "; <code>rvtramp report --format csv</code> lists every site.</p>\n";
+  }
+  if (!r.rows.empty()) {
+    // Click a heading to sort; numbers sort by their data-v value.
+    os << "<h2>Sites</h2>\n<table id=\"site-table\" class=\"sortable\">\n<thead>"
+       << tr({"address", "site", "section", "room", "mod 8", "state", "decision", "layout",
+              "reason"},
+             true)
+       << "</thead><tbody>\n";
+    for (size_t i = 0; i < r.rows.size() && i < kHtmlSiteRows; ++i) {
+      const SiteRow &x = r.rows[i];
+      os << "<tr><td data-v=\"" << x.address << "\" class=\"n\">" << hex(x.address) << "</td><td>"
+         << html_escape(x.name) << "</td><td>" << html_escape(x.section) << "</td><td class=\"n\">"
+         << x.room << "</td><td class=\"n\">" << x.align << "</td><td>" << x.state
+         << "</td><td>" << x.decision << "</td><td>" << x.layout << "</td><td>"
+         << html_escape(x.reason_detail) << "</td></tr>\n";
+    }
+    os << "</tbody></table>\n";
+    if (r.rows.size() > kHtmlSiteRows)
+      os << "<p>The first " << num(kHtmlSiteRows) << " of " << num(r.rows.size())
+         << " sites; <code>rvtramp report --format csv</code> lists every site.</p>\n";
   }
 
   os << "<h2>Sections</h2>\n<table id=\"sections\">\n"
@@ -588,7 +715,29 @@ void print_report_html(const Report &r, const Comparison *cmp, const Budget *bud
     os << "</table>\n";
   }
   os << "<p style=\"font-size:12px;color:#666\">Generated by rvtramp report (schema " << kSchema
-     << "). Per-site rows: <code>rvtramp report --format csv</code>.</p>\n</body></html>\n";
+     << "). Per-site rows: <code>rvtramp report --format csv</code>.</p>\n"
+     << "<script>\n"
+        "document.querySelectorAll('table.sortable th').forEach(function (th) {\n"
+        "  th.addEventListener('click', function () {\n"
+        "    var body = th.closest('table').tBodies[0], col = th.cellIndex;\n"
+        "    var up = th.dataset.dir !== 'up';\n"
+        "    th.dataset.dir = up ? 'up' : 'down';\n"
+        "    var key = function (row) {\n"
+        "      var c = row.cells[col], v = c.dataset.v !== undefined ? c.dataset.v : c.textContent;\n"
+        "      var n = Number(v.replace(/,/g, ''));\n"
+        "      return isNaN(n) || v === '' ? v : n;\n"
+        "    };\n"
+        "    var rows = Array.prototype.slice.call(body.rows);\n"
+        "    rows.sort(function (a, b) {\n"
+        "      var x = key(a), y = key(b);\n"
+        "      var d = typeof x === 'number' && typeof y === 'number' ? x - y\n"
+        "            : String(x).localeCompare(String(y));\n"
+        "      return up ? d : -d;\n"
+        "    });\n"
+        "    rows.forEach(function (row) { body.appendChild(row); });\n"
+        "  });\n"
+        "});\n"
+        "</script>\n</body></html>\n";
 }
 
 } // namespace rvtramp

@@ -107,7 +107,8 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
     // 0 and 1 both mean "no alignment" (libelf writes 1 when it lays out).
     auto align = [](uint64_t v) { return v <= 1 ? uint64_t(1) : v; };
     if (align(y.addralign) != align(x.addralign) && !(x.executable() && y.addralign == 8)) {
-      problem("section " + x.name + ": sh_addralign changed");
+      problem("section " + x.name + ": sh_addralign changed from " + std::to_string(x.addralign) +
+              " to " + std::to_string(y.addralign));
     }
     // Relocation tables are compared entry by entry below (addends may move).
     if (!x.has_file_bytes() || x.type == SHT_RELA)
@@ -148,8 +149,16 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
             at = off + 1; // a table entry that may move: go on after it
             continue;
           }
-          problem("section " + x.name + "+" + hex(off) +
-                  ": byte differs outside the rewritten regions");
+          // Where it is as readelf and objdump show it: section offset,
+          // address, and in code the nearest symbol.
+          std::string where = "section " + x.name + "+" + hex(off);
+          if (x.flags & SHF_ALLOC)
+            where += " (" + hex(x.addr + off) +
+                     (x.executable() ? " " + address_name(orig, i, x.addr + off) : "") + ")";
+          char bytes[48];
+          std::snprintf(bytes, sizeof bytes, ": 0x%02x, the original has 0x%02x",
+                        unsigned(now[off - at]), unsigned(was[off - at]));
+          problem(where + ": byte differs outside the rewritten regions" + bytes);
           return false;
         }
         at += n;
@@ -185,8 +194,19 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
       const bool addend_ok = xe[e].addend == ye[e].addend || movable_addends.count({l, e});
       if (xe[e].offset != ye[e].offset || xe[e].type != ye[e].type || xe[e].sym != ye[e].sym ||
           !addend_ok) {
+        // Which relocation, where it applies (symbol+0xOFF in code), and
+        // what changed, as readelf -r would show the two.
+        const size_t target = a.relas()[l].target;
+        std::string where = "offset " + hex(xe[e].offset);
+        if (target && target < a.sections().size() && a.section(target).executable())
+          where += " " + address_name(orig, target, a.section(target).addr + xe[e].offset);
+        auto shown = [](const Rela &r) {
+          return std::string(riscv_reloc_name(r.type)) + " sym " + std::to_string(r.sym) +
+                 " at " + hex(r.offset) + " + " + std::to_string(r.addend);
+        };
         problem("section " + a.section(a.relas()[l].index).name + ": relocation " +
-                std::to_string(e) + " changed");
+                std::to_string(e) + " (" + where + ") changed: " + shown(ye[e]) +
+                ", the original has " + shown(xe[e]));
         break;
       }
     }
@@ -196,6 +216,65 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
 } // namespace
 
 namespace {
+
+// Instructions as objdump would list them, "; "-separated: what a failure
+// shows next to what was expected. The literal of a layout is data and
+// shows as such; anything else decodes as it comes (Capstone skips an
+// undecodable halfword, which shows as ".2byte").
+std::string render_region(const riscv::Decoder &decoder, std::span<const uint8_t> bytes,
+                          uint64_t address, std::optional<riscv::Layout> literal_of) {
+  std::string out;
+  auto add = [&](const std::string &text) { out += (out.empty() ? "" : "; ") + text; };
+  uint64_t at = 0;
+  const uint64_t literal = literal_of ? riscv::literal_offset(*literal_of) : UINT64_MAX;
+  while (at + 2 <= bytes.size()) {
+    if (at == literal && at + 8 <= bytes.size()) {
+      uint64_t v = 0;
+      for (unsigned k = 0; k < 8; ++k)
+        v |= uint64_t(bytes[at + k]) << (8 * k);
+      add("<literal " + hex(v) + ">");
+      at += 8;
+      continue;
+    }
+    const uint64_t len = (bytes[at] & 3) == 3 ? 4 : 2;
+    if (at + len > bytes.size())
+      break;
+    auto insn = decoder.decode(bytes.subspan(at, len), address + at);
+    if (insn.size() == 1 && insn[0].size == len) {
+      // Capstone prints a jump's offset; objdump, and a reader comparing
+      // found with expected, want where it goes.
+      std::string operands = insn[0].operands;
+      if (insn[0].branch_target) {
+        const auto comma = operands.rfind(", ");
+        operands = (comma == std::string::npos ? "" : operands.substr(0, comma + 2)) +
+                   hex(*insn[0].branch_target);
+      }
+      add(insn[0].mnemonic + (operands.empty() ? "" : " " + operands));
+    } else {
+      char word[24];
+      std::snprintf(word, sizeof word, len == 4 ? ".4byte 0x%08x" : ".2byte 0x%04x",
+                    unsigned(bytes[at] | bytes[at + 1] << 8 |
+                             (len == 4 ? bytes[at + 2] << 16 | unsigned(bytes[at + 3]) << 24 : 0)));
+      add(word);
+    }
+    at += len;
+  }
+  return out;
+}
+
+// The layout at P as rvtramp writes it, in the toggle state found there;
+// any literal is right, so it shows as "<literal>".
+std::string expected_layout(const riscv::Decoder &decoder, uint64_t p, riscv::Xlen xlen,
+                            riscv::ToggleState state) {
+  const riscv::Layout layout = riscv::layout_for(p);
+  const auto want = riscv::build_trampoline(layout, xlen, state, 0);
+  std::string text = render_region(decoder, want, p, layout);
+  const std::string zero = "<literal 0x0>";
+  if (const auto at = text.find(zero); at != std::string::npos)
+    text.replace(at, zero.size(), "<literal>");
+  return text;
+}
+
 // Every table entry of ctx names a well-formed layout or reserved nops.
 void check_entries(const Context &ctx, const Context *original, VerifyResult &res) {
   const ElfImage &img = ctx.image;
@@ -208,10 +287,12 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
     uint8_t sources;
     const Site *site; // null for a CheckedEntry
   };
-  // Name an entry through its own site, else through the original's sites.
-  auto owner = [&](const Entry &s) {
-    if (s.site && s.site->owner)
-      return site_owner(*s.site);
+  // Name an entry "ADDRESS symbol+0xOFF": through its own site, else
+  // through the original's sites (a checked file located without owners),
+  // else the nearest symbol before it.
+  auto name_of = [&](const Entry &s) {
+    if (s.site)
+      return site_name(ctx, *s.site);
     if (original) {
       const auto &o = original->sites;
       auto it = std::lower_bound(o.begin(), o.end(), s, [](const Site &a, const Entry &b) {
@@ -224,9 +305,12 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
           std::prev(it)->address + 2 == s.address && std::prev(it)->owner)
         return std::string(std::prev(it)->function()) + "+" +
                hex(std::prev(it)->function_offset() + 2);
+      return address_name(*original, s.section, s.address);
     }
-    return hex(s.address);
+    return address_name(ctx, s.section, s.address);
   };
+  auto owner = [&](const Entry &s) { return hex(s.address) + " " + name_of(s); };
+
   // Against the original, a site it already had as something other than
   // nops was skipped ("not nops") and left alone: that is not a failure.
   std::set<std::pair<size_t, uint64_t>> left_alone;
@@ -248,20 +332,47 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
     ++res.entries;
     if (s.sources & uint8_t(SiteSource::McountCall)) {
       ++res.calls;
+      if (res.not_trampolines.size() < kListedNotTrampolines)
+        res.not_trampolines.push_back(owner(s) + " (call _mcount)");
       continue;
     }
+    auto not_trampoline = [&] {
+      ++res.untouched;
+      if (res.not_trampolines.size() < kListedNotTrampolines)
+        res.not_trampolines.push_back(owner(s));
+    };
     switch (s.state) {
     case SiteState::Nops:
-      ++res.untouched;
+      not_trampoline();
       continue;
-    case SiteState::Other:
+    case SiteState::Other: {
       if (left_alone.count({s.section, s.offset})) {
-        ++res.untouched;
+        not_trampoline();
         continue;
       }
-      res.problems.push_back(owner(s) + ": table entry " + hex(s.address) +
-                             " names neither a trampoline nor reserved nops");
+      const Section &sec = img.section(s.section);
+      auto found = img.read(s.section, s.offset,
+                            std::min<uint64_t>(riscv::kTrampolineSize, sec.size - s.offset));
+      // A damaged trampoline still starts with a toggle: show its literal
+      // as data, not as instructions decoded from it.
+      std::optional<riscv::Layout> literal;
+      if (found && found->size() >= 4 && (s.address & 3) == 0) {
+        const uint32_t first = uint32_t((*found)[0]) | uint32_t((*found)[1]) << 8 |
+                               uint32_t((*found)[2]) << 16 | uint32_t((*found)[3]) << 24;
+        if (first == riscv::toggle_word(riscv::ToggleState::Disabled) ||
+            first == riscv::toggle_word(riscv::ToggleState::Enabled))
+          literal = riscv::layout_for(s.address);
+      }
+      res.problems.push_back(
+          owner(s) + ": neither a trampoline nor reserved nops: found " +
+          (found ? render_region(*ctx.decoder, *found, s.address, literal)
+                 : found.error().what) +
+          "; expected nops, or " + (s.address & 3 ? "c.nop; " : "") +
+          expected_layout(*ctx.decoder, (s.address + 3) & ~uint64_t(3), ctx.xlen,
+                          riscv::ToggleState::Disabled) +
+          " (or the toggle auipc t0, 0)");
       continue;
+    }
     case SiteState::Disabled:
     case SiteState::Enabled:
       break;
@@ -272,7 +383,14 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
       continue;
     }
     if (auto bad = riscv::check_decoded_trampoline(*ctx.decoder, *bytes, s.address, ctx.xlen)) {
-      res.problems.push_back(owner(s) + ": " + *bad);
+      const auto state = s.state == SiteState::Enabled ? riscv::ToggleState::Enabled
+                                                       : riscv::ToggleState::Disabled;
+      const riscv::Layout layout = riscv::layout_for(s.address);
+      res.problems.push_back(owner(s) + ": malformed " + riscv::layout_name(layout) +
+                             " trampoline (" + *bad + "): found " +
+                             render_region(*ctx.decoder, *bytes, s.address, layout) +
+                             "; expected " +
+                             expected_layout(*ctx.decoder, s.address, ctx.xlen, state));
       continue;
     }
     ++(s.state == SiteState::Disabled ? res.disabled : res.enabled);
@@ -289,6 +407,14 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
   const ElfImage &img = ctx.image;
   if (img.type() != ET_EXEC)
     return;
+  // A table word as "0xADDR symbol+0xOFF" (the original's symbols when
+  // there is one: the checked file may be located without them).
+  auto entry = [&](uint64_t value) {
+    const Section *sec = img.section_at_addr(value);
+    if (!sec)
+      return hex(value);
+    return hex(value) + " " + address_name(original ? *original : ctx, sec->index, value);
+  };
   auto problem = [&](std::string what) {
     if (res.problems.size() < 50)
       res.problems.push_back(std::move(what));
@@ -309,8 +435,8 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
     } else if (res.disabled + res.enabled > 0) {
       const size_t i = size_t(descent - v.begin());
       problem("__mcount_loc at " + where + " is not in ascending order: entry " +
-              std::to_string(i - 1) + " " + hex(v[i - 1]) + " > entry " + std::to_string(i) +
-              " " + hex(v[i]));
+              std::to_string(i - 1) + " " + entry(v[i - 1]) + " > entry " + std::to_string(i) +
+              " " + entry(v[i]));
     }
     if (!original)
       continue;
@@ -348,8 +474,8 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
     }
     if (unmatched || i != want.size())
       problem("__mcount_loc at " + where + ": entries are not the original's (" +
-              (unmatched ? "entry " + hex(*unmatched) + " is new"
-                         : "original entry " + hex(want[i]) + " is lost or doubled") +
+              (unmatched ? "entry " + entry(*unmatched) + " is new"
+                         : "original entry " + entry(want[i]) + " is lost or doubled") +
               ")");
   }
 }
@@ -383,6 +509,18 @@ Expected<VerifyResult> locate_and_verify(Context &ctx, const Context *original,
   RVT_TRY(located);
   VerifyResult res;
   check_entries(ctx, original, res);
+  if (original && res.trampolines() == 0) {
+    // verify ORIGINAL --against REWRITTEN: say so first, rather than only
+    // the header and byte differences that follow from it.
+    const size_t theirs = size_t(std::count_if(
+        original->sites.begin(), original->sites.end(), [](const Site &s) {
+          return s.state == SiteState::Disabled || s.state == SiteState::Enabled;
+        }));
+    if (theirs)
+      res.problems.push_back("holds no trampoline, but " + original->image.path() + " holds " +
+                             std::to_string(theirs) +
+                             ": are the arguments swapped? (verify REWRITTEN --against ORIGINAL)");
+  }
   check_mcount_order(ctx, original, res);
   res.compared_bytes = compared.compared_bytes;
   for (std::string &p : compared.problems)
@@ -401,7 +539,7 @@ Status run_verify(Context &ctx) {
     if (auto bad = riscv::check_decoded_trampoline(*ctx.decoder, *bytes, s.tramp_address(),
                                                    ctx.xlen))
       return ctx.image.error_at(s.section, s.tramp_offset(),
-                                "internal: rewritten site " + site_owner(s) + " fails verification: " + *bad);
+                                "internal: rewritten site " + site_name(ctx, s) + " fails verification: " + *bad);
   }
   return Status::ok();
 }

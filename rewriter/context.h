@@ -62,4 +62,13 @@ struct Context {
   std::vector<PassTime> timers;
 };
 
+// How every message names a code address (objtool's "func+0x12"): the
+// function or code label that starts at or before it in its section, even
+// past that symbol's size (a site without an owner still reads as "near
+// foo"), else "SECTION+0xOFF". Needs run_locate's function index; without
+// it (run_locate_entries) the section form.
+std::string address_name(const Context &ctx, size_t section, uint64_t address);
+// A site's owner when it has one, else address_name.
+std::string site_name(const Context &ctx, const Site &s);
+
 } // namespace rvtramp

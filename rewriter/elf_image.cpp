@@ -227,6 +227,20 @@ Expected<ElfImage> ElfImage::edited_image(std::string name) const {
   return img;
 }
 
+Status ElfImage::check_within_file(const std::string &what, uint64_t offset, uint64_t size,
+                                   const std::string &shape) const {
+  const uint64_t fsize = image_.size();
+  if (offset <= fsize && size <= fsize - offset)
+    return Status::ok();
+  // Wide arithmetic: a hostile offset near 2^64 must not wrap the figure.
+  const unsigned __int128 end = (unsigned __int128)offset + size;
+  const unsigned __int128 over = end - fsize;
+  const std::string by = over > UINT64_MAX ? std::string("more than 2^64") : std::to_string(uint64_t(over));
+  return error(what + " (offset " + hex(offset) + ", " + std::to_string(size) + " bytes" +
+               (shape.empty() ? "" : ": " + shape) + ") extends " + by +
+               " bytes past the end of the file (" + std::to_string(fsize) + " bytes)");
+}
+
 // Checks the identification by hand first so that every wrong-kind input gets
 // a precise message, then lets libelf parse and checks every table it gives
 // against the file size before anything is read.
@@ -249,6 +263,33 @@ Status ElfImage::parse(bool reuse_symbols) {
   if (b.size() < ehdr_size)
     return error("truncated ELF header (" + std::to_string(b.size()) + " of " +
                  std::to_string(ehdr_size) + " bytes)");
+  // The header tables, from the raw header before libelf sees them: libelf
+  // reports a table cut off by the end of the file as "no section headers",
+  // where the user needs which table runs past the end and by how much (as
+  // readelf says "Reading 2240 bytes extends past end of file").
+  {
+    auto field = [&](size_t at, size_t width) {
+      uint64_t v = 0;
+      for (size_t k = 0; k < width; ++k)
+        v |= uint64_t(b[at + k]) << (8 * k);
+      return v;
+    };
+    const uint64_t phoff = is64_ ? field(0x20, 8) : field(0x1c, 4);
+    const uint64_t shoff = is64_ ? field(0x28, 8) : field(0x20, 4);
+    const uint64_t phnum = is64_ ? field(0x38, 2) : field(0x2c, 2);
+    const uint64_t shnum = is64_ ? field(0x3c, 2) : field(0x30, 2);
+    const uint64_t phent = is64_ ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+    const uint64_t shent = is64_ ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+    // e_shnum 0 with a table: the count is in section 0, which must be there.
+    if (shoff)
+      RVT_TRY(check_within_file("section header table", shoff, (shnum ? shnum : 1) * shent,
+                                std::to_string(shnum ? shnum : 1) + " entries of " +
+                                    std::to_string(shent) + " bytes"));
+    if (phnum)
+      RVT_TRY(check_within_file("program header table", phoff, phnum * phent,
+                                std::to_string(phnum) + " entries of " + std::to_string(phent) +
+                                    " bytes"));
+  }
   if (!libelf_ready())
     return error("libelf: " + libelf_message());
 
@@ -323,9 +364,9 @@ Status ElfImage::parse(bool reuse_symbols) {
       return error("section " + std::to_string(i) + ": name offset " + hex(sh.sh_name) +
                    " past the section name table");
     s.name = nm;
-    if (s.has_file_bytes() && (s.offset > fsize || s.size > fsize - s.offset))
-      return error("section " + s.name + " [" + std::to_string(i) +
-                   "] extends past the end of the file");
+    if (s.has_file_bytes())
+      RVT_TRY(check_within_file("section " + s.name + " [" + std::to_string(i) + "]", s.offset,
+                                s.size, {}));
     // A relocation section may have no symbol table (sh_link 0): ld.lld
     // writes the .rela.dyn of a kernel whose script discards .dynsym that
     // way, and readelf and the kernel accept it. Its relocations must then

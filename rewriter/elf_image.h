@@ -166,6 +166,10 @@ public:
 private:
   ElfImage() = default;
   Status parse(bool reuse_symbols = false);
+  // "WHAT (offset 0x.., N bytes[: SHAPE]) extends K bytes past the end of
+  // the file (S bytes)" unless [offset, offset + size) lies in the file.
+  Status check_within_file(const std::string &what, uint64_t offset, uint64_t size,
+                           const std::string &shape) const;
 
   uint8_t *edit_base(); // image_, writable; saves what read_original needs first
 

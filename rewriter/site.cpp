@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "site.h"
 
+#include "context.h"
 #include "diag.h"
+
+#include <algorithm>
 
 namespace rvtramp {
 
@@ -43,6 +46,36 @@ const char *skip_reason_key(SkipReason r) {
 std::string site_owner(const Site &s) {
   return s.owner ? std::string(s.function()) + "+" + hex(s.function_offset())
                  : hex(s.address);
+}
+
+const char *decision_name(const Site &s) {
+  switch (s.decision) {
+  case Decision::Rewrite: return s.fixup ? "fixup" : "rewrite";
+  case Decision::Skip: return "skip";
+  case Decision::Undecided: break;
+  }
+  return "undecided";
+}
+
+std::string address_name(const Context &ctx, size_t section, uint64_t address) {
+  const Section &sec = ctx.image.section(section);
+  if (section < ctx.functions_by_section.size()) {
+    const auto &funcs = ctx.functions_by_section[section];
+    auto it = std::upper_bound(funcs.begin(), funcs.end(), address,
+                               [](uint64_t a, const FunctionEntry &f) { return a < f.address; });
+    if (it != funcs.begin()) {
+      // The first entry at that address: functions sort before labels.
+      auto first = std::prev(it);
+      while (first != funcs.begin() && std::prev(first)->address == first->address)
+        --first;
+      return std::string(first->name()) + "+" + hex(address - first->address);
+    }
+  }
+  return sec.name + "+" + hex(address - sec.addr);
+}
+
+std::string site_name(const Context &ctx, const Site &s) {
+  return s.owner ? site_owner(s) : address_name(ctx, s.section, s.address);
 }
 
 } // namespace rvtramp

@@ -126,8 +126,12 @@ struct CheckedEntry {
 };
 static_assert(sizeof(CheckedEntry) == 16);
 
-// "symbol+0xoff", or the address when no function owns the site: how every
-// message names a site (objtool style).
+// "symbol+0xoff", or the address when no function owns the site; with a
+// Context, site_name (context.h) names an unowned site by its neighbour.
 std::string site_owner(const Site &s);
+
+// The plan's word for a site: "rewrite", "fixup" (P = S + 2), "skip", or
+// "undecided" when no plan ran. One spelling for sites, report and CSV.
+const char *decision_name(const Site &s);
 
 } // namespace rvtramp

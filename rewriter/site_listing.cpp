@@ -54,7 +54,13 @@ nlohmann::json sites_json(const Context &ctx) {
                      {"room", s.room},
                      {"align", s.align()},
                      {"source", site_sources(s)},
-                     {"state", site_state_name(s.state)}});
+                     {"state", site_state_name(s.state)},
+                     {"name", site_name(ctx, s)},
+                     {"decision", decision_name(s)}});
+    if (s.decision == Decision::Skip) {
+      sites.back()["reason"] = skip_reason_key(s.reason);
+      sites.back()["reason_detail"] = ctx.detail_of(s);
+    }
   }
   const Summary sum = summarize(ctx);
   json by_align = json::object(), by_room = json::object();
@@ -76,15 +82,18 @@ nlohmann::json sites_json(const Context &ctx) {
 
 void print_sites_text(const Context &ctx, std::ostream &os) {
   char line[512];
-  std::snprintf(line, sizeof line, "%-18s  %-24s  %-32s %4s %5s  %-8s  %s\n", "ADDRESS",
-                "SECTION+OFFSET", "FUNCTION", "ROOM", "ALIGN", "STATE", "SOURCE");
+  // The reason comes last: it is free text ("room 8 < 24").
+  std::snprintf(line, sizeof line, "%-18s  %-24s  %-32s %4s %5s  %-8s  %-28s %-9s %s\n",
+                "ADDRESS", "SECTION+OFFSET", "FUNCTION", "ROOM", "ALIGN", "STATE", "SOURCE",
+                "DECISION", "REASON");
   os << line;
   for (const Site &s : ctx.sites) {
     const std::string where = ctx.image.section(s.section).name + "+" + hex(s.offset);
-    std::snprintf(line, sizeof line, "0x%016llx  %-24s  %-32s %4u %5u  %-8s  %s\n",
+    const std::string reason = s.decision == Decision::Skip ? ctx.detail_of(s) : "-";
+    std::snprintf(line, sizeof line, "0x%016llx  %-24s  %-32s %4u %5u  %-8s  %-28s %-9s %s\n",
                   static_cast<unsigned long long>(s.address), where.c_str(),
-                  site_owner(s).c_str(), s.room, s.align(), site_state_name(s.state),
-                  site_sources(s).c_str());
+                  site_name(ctx, s).c_str(), s.room, s.align(), site_state_name(s.state),
+                  site_sources(s).c_str(), decision_name(s), reason.c_str());
     os << line;
   }
   const Summary sum = summarize(ctx);
@@ -119,14 +128,10 @@ nlohmann::json plan_json(const Context &ctx) {
     const Site &s = ctx.sites[i];
     if (s.decision == Decision::Rewrite) {
       const uint64_t p = s.tramp_address();
-      arr[i]["decision"] = s.fixup ? "fixup" : "rewrite";
       arr[i]["layout"] = riscv::layout_name(riscv::layout_for(p));
       arr[i]["trampoline"] = p;
       ++decided[std::string(riscv::layout_name(riscv::layout_for(p))) + (s.fixup ? "+fixup" : "")];
     } else {
-      arr[i]["decision"] = "skip";
-      arr[i]["reason"] = skip_reason_key(s.reason);
-      arr[i]["reason_detail"] = ctx.detail_of(s);
       ++decided[std::string("skip:") + skip_reason_key(s.reason)];
     }
   }

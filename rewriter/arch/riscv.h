@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Everything RISC-V: instruction encodings the rewrite writes, the two
-// inline-trampoline layouts of ../shared/design/layout.md (A8 and A4, RV64
+// inline-trampoline layouts of README.md, "The layout" (A8 and A4, RV64
 // with ld and RV32 with lw), recognising them again, and Capstone decoding.
 // Passes reach the architecture only through this interface (objtool's
 // arch_* split).

@@ -64,6 +64,21 @@ else
 	echo "skipped: man not found (man page checks)"
 fi
 
+# README: each subcommand's row of the command table names every long
+# option of its --help (a new option without a README entry fails here, as
+# for the man page and the completion).
+readme=$SOURCE_DIR/README.md
+for cmd in sites rewrite verify report; do
+	rowtext=$(grep -E "^\| \`rvtramp $cmd " "$readme")
+	[ -n "$rowtext" ] || { fail "README command table has no row for $cmd"; continue; }
+	for opt in $("$rv" $cmd --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+		[ "$opt" = --help ] && continue
+		case $rowtext in *"$opt"*) ;; *) fail "README command table lacks '$cmd $opt'" ;; esac
+	done
+done
+grep -qE '^\| `rvtramp help' "$readme" || fail "README command table has no help row"
+ok "README command table documents every option of --help"
+
 # bash completion: subcommands, and every long option of rewrite --help.
 comp=$P/share/bash-completion/completions/rvtramp
 if command -v bash >/dev/null; then

@@ -20,6 +20,7 @@ import html.parser
 import json
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
@@ -227,7 +228,9 @@ class Html(html.parser.HTMLParser):
         for k in ("src", "href"):
             if a.get(k):
                 self.external.append(a[k])
-        if tag == "link" or tag == "script":
+        # An inline script (the table sort) is part of the page; a link or a
+        # script loaded from elsewhere is not.
+        if tag == "link" or (tag == "script" and a.get("src")):
             self.external.append(tag)
 
     def handle_data(self, data):
@@ -254,7 +257,8 @@ def formats(jpath, cpath, hpath, tpath):
     for sid in ("site-mod8", "function-mod8", "room", "plan", "overhead"):
         check("html has svg #" + sid, sid in p.svg_ids)
     check("html has tables", p.tags.get("table", 0) >= 3)
-    check("html is self-contained (no src/href/link/script): %r" % p.external, not p.external)
+    check("html is self-contained (no src/href/link, no external script): %r" % p.external,
+          not p.external)
     body = "".join(p.text)
     check("html mentions the model", "Model." in body)
     txt = open(tpath).read()
@@ -291,15 +295,51 @@ def baseline(old, new, jpath):
         if d["new"] is not None:
             expect("baseline section %s new" % d["name"], d["new"], sn.get(d["name"]))
     no, nn = nm_sizes(old), nm_sizes(new)
-    check("baseline.top not empty", len(b["top"]) > 0)
+    # Per-function growth: the distribution over matched functions, and the
+    # listed ones grew by neither 0 nor the per-site amount.
+    per_site = b["per_site_growth"]
+    expect("per_site_growth", per_site,
+           rep["code_size"]["nominal_room"] - baseline_nominal_room(old))
+    growth = {int(k): v for k, v in b["function_growth"].items()}
+    other = sum(v for k, v in growth.items() if k not in (0, per_site))
+    expect("baseline.other_growth", b["other_growth"], other)
+    check("top no longer than other_growth", len(b["top"]) <= other)
     last = None
     for t in b["top"]:
         check("top %s: in old" % t["name"], t["name"] in no)
         check("top %s: new size %s is an nm size" % (t["name"], t["new"]), t["new"] in nn.get(t["name"], []))
         check("top %s: old size %s is an nm size" % (t["name"], t["old"]), t["old"] in no.get(t["name"], []))
         expect("top %s delta" % t["name"], t["delta"], t["new"] - t["old"])
+        check("top %s: growth %d is neither 0 nor %d" % (t["name"], t["delta"], per_site),
+              t["delta"] not in (0, per_site))
         check("top sorted by growth", last is None or t["delta"] <= last)
         last = t["delta"]
+    # every function nm sizes in both (one of each name) is in the distribution
+    funcs = nm_funcs(old, new)
+    for name, d in funcs.items():
+        check("growth %d of %s counted" % (d, name), growth.get(d, 0) > 0)
+
+
+def baseline_nominal_room(path):
+    # the most common room of the old image: its own report says it
+    import subprocess
+    out = subprocess.run([os.environ["RVTRAMP"], "report", path, "--format", "json", "--no-sites"],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["code_size"]["nominal_room"]
+
+
+def nm_funcs(old, new):
+    """Growth of function symbols that occur once in each image (nm -S)."""
+    def sizes(path):
+        out = subprocess.run([xc.CROSS + "nm", "-S", path], capture_output=True, text=True).stdout
+        seen = {}
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) == 4 and f[2] in "tT":
+                seen.setdefault(f[3], []).append(int(f[1], 16))
+        return {k: v[0] for k, v in seen.items() if len(v) == 1}
+    so, sn = sizes(old), sizes(new)
+    return {k: sn[k] - so[k] for k in so if k in sn}
 
 
 def rewrite(orig, out, jpath):

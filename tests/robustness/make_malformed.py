@@ -95,11 +95,12 @@ class Corpus:
         self.manifest = []
         os.makedirs(out, exist_ok=True)
 
-    def add(self, elf, case, kind, data):
+    def add(self, elf, case, kind, data, expect=""):
+        """expect: text the one error line must contain (a fixed string)."""
         name = "%s--%s" % (elf.name, case)
         with open(os.path.join(self.out, name), "wb") as f:
             f.write(data)
-        self.manifest.append((name, kind))
+        self.manifest.append((name, kind, expect))
 
     def set_ehdr(self, elf, case, field, value, kind="error"):
         b = bytearray(elf.b)
@@ -118,8 +119,8 @@ class Corpus:
 
     def write(self):
         with open(os.path.join(self.out, "MANIFEST"), "w") as f:
-            for name, kind in self.manifest:
-                f.write("%s %s\n" % (name, kind))
+            for name, kind, expect in self.manifest:
+                f.write(("%s %s %s" % (name, kind, expect)).rstrip() + "\n")
 
 
 def symbols(elf):
@@ -171,8 +172,50 @@ def common_cases(c, elf):
         if s["type"] != 8 and s["size"]:
             cuts |= {s["offset"], s["offset"] + s["size"] - 1, s["offset"] + s["size"]}
     cuts.add(size - 1)
+    # A file cut anywhere past its ELF header must say which table runs past
+    # the end, and by how much (readelf: "Reading N bytes extends past end of
+    # file"), never "no section headers". The fixtures keep the section
+    # header table last, so that is the table.
+    table = elf.e_shnum * elf.e_shentsize
+    assert elf.e_shoff + table == size, elf.name
     for n in sorted(x for x in cuts if 0 <= x < size):
-        c.add(elf, "trunc-%d" % n, "error", elf.b[:n])
+        expect = ""
+        if n >= elf.e_ehsize:
+            expect = ("section header table (offset %#x, %d bytes: %d entries of %d bytes) "
+                      "extends %d bytes past the end of the file (%d bytes)"
+                      % (elf.e_shoff, table, elf.e_shnum, elf.e_shentsize,
+                         elf.e_shoff + table - n, n))
+        elif n > 16:
+            expect = "truncated ELF header (%d of %d bytes)" % (n, elf.e_ehsize)
+        c.add(elf, "trunc-%d" % n, "error", elf.b[:n], expect)
+    # Cut in the middle of the largest PROGBITS section (a copy cut short),
+    # with the section names and the header table put back after the cut:
+    # the error names the first section that runs past the end.
+    big = max((s for s in elf.sections[1:] if s["type"] == 1), key=lambda s: s["size"])
+    names = elf.sections[elf.e_shstrndx]
+    cut = big["offset"] + big["size"] // 2
+    b = bytearray(elf.b[:cut]) + elf.b[names["offset"]:names["offset"] + names["size"]]
+    names_at = cut
+    b += bytes(-len(b) % 8)
+    shoff = len(b)
+    b += elf.b[elf.e_shoff:elf.e_shoff + table]
+    off, sz = elf.ehdr_field("e_shoff")
+    put(b, off, sz, shoff)
+    field = dict((n, (o, z)) for n, o, z in elf.fields())["offset"]
+    put(b, shoff + elf.e_shstrndx * elf.e_shentsize + field[0], field[1], names_at)
+    past = [s for s in elf.sections[1:] if s["index"] != elf.e_shstrndx and
+            s["type"] != 8 and s["offset"] + s["size"] > len(b)]
+    # (Only where no section before it overlaps the names and table put back.)
+    overlapping = [s for s in elf.sections[1:] if s["type"] != 8 and s["size"] and
+                   s["offset"] < len(b) and s["offset"] + s["size"] > names_at]
+    if past and not any(s["index"] < past[0]["index"] for s in overlapping
+                        if s not in past):
+        first = past[0]
+        c.add(elf, "section-cut-short", "error", b,
+              "section %s [%d] (offset %#x, %d bytes) extends %d bytes past the end of "
+              "the file (%d bytes)" % (first["name"], first["index"], first["offset"],
+                                       first["size"], first["offset"] + first["size"] - len(b),
+                                       len(b)))
 
     # Identification: class, data encoding, version, machine, type.
     for case, off, val in [("class-none", 4, 0), ("class-3", 4, 3), ("bigendian", 5, 2),
