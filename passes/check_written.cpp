@@ -6,6 +6,7 @@
 // differ: those ranges are read back from the output and checked, the rest
 // is the input's by construction.
 #include "passes.h"
+#include "sort_keys.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -101,6 +102,16 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
     for (const auto &[l, e] : t.relatives)
       may.allow(img.rela_addend_file_offset(l, e), w);
   }
+  auto in_sorted = [&](const TableRef &r) {
+    return std::any_of(sorted_tables.begin(), sorted_tables.end(), [&](const McountTable &m) {
+      return !r.via_rela && m.section == r.table_section && r.entry_offset >= m.lo &&
+             r.entry_offset < m.hi;
+    });
+  };
+  // Addends of relocations naming a moved site must have moved by +2 (a
+  // sorted table's are permuted instead): by file offset, as (offset, site)
+  // keys, checked against the originals the range loop reads anyway.
+  std::vector<KeyPair> moved;
   std::vector<bool> text_edited(img.sections().size(), false);
   for (const Site &s : ctx.sites) {
     if (s.decision != Decision::Rewrite)
@@ -109,15 +120,31 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
     may.allow(img.section(s.section).offset + s.offset, s.region_size);
     if (!s.fixup)
       continue; // P = S: every table entry still names it
+    const uint64_t site = uint64_t(&s - ctx.sites.data());
     for (const TableRef &r : ctx.refs_of(s)) {
-      if (r.via_rela)
-        may.allow(img.rela_addend_file_offset(r.rela_list, r.rela_entry), w);
-      else
+      if (r.via_rela) {
+        const uint64_t at = img.rela_addend_file_offset(r.rela_list, r.rela_entry);
+        may.allow(at, w);
+        moved.push_back({at, site << 32 | moved.size()});
+      } else {
         may.allow(img.section(r.table_section).offset + r.entry_offset, w);
-      if (r.has_relative)
-        may.allow(img.rela_addend_file_offset(r.relative_list, r.relative_entry), w);
+      }
+      if (r.has_relative) {
+        const uint64_t at = img.rela_addend_file_offset(r.relative_list, r.relative_entry);
+        may.allow(at, w);
+        if (!in_sorted(r))
+          moved.push_back({at, site << 32 | moved.size()});
+      }
     }
   }
+  sort_key_pairs(moved);
+  constexpr uint64_t kMovedChecked = uint64_t(1) << 31; // in .second, below the site
+  auto check_moved = [&](const KeyPair &m, const uint8_t *was) {
+    const uint64_t mask = w == 8 ? ~uint64_t(0) : 0xffffffffu;
+    if (read_le(edited.data() + m.first, w) != ((read_le(was, w) + 2) & mask))
+      problem(site_owner(ctx.sites[m.second >> 32]) +
+              ": a table entry does not name " + hex(ctx.sites[m.second >> 32].tramp_address()));
+  };
   if (img.is_relocatable())
     for (size_t i = 0; i < text_edited.size(); ++i)
       if (text_edited[i])
@@ -149,6 +176,11 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
         return res;
       }
       RVT_TRY(img.read_original_at(lo, original));
+      for (auto m = std::lower_bound(moved.begin(), moved.end(), KeyPair{lo, 0});
+           m != moved.end() && m->first + w <= hi; ++m) {
+        check_moved(*m, original.data() + (m->first - lo));
+        m->second |= kMovedChecked;
+      }
       for (uint64_t at = lo; at < hi;) {
         const uint64_t stop = may.next(at, hi, true); // [at, stop) must be unchanged
         const uint8_t *was = original.data() + (at - lo), *now = written.data() + (at - lo);
@@ -199,30 +231,22 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
     // an absolute word now P (0 when its RELATIVE addend carries it). A
     // sortable __mcount_loc is permuted and checked as a whole below.
     for (const TableRef &r : ctx.refs_of(s)) {
-      auto moved_by_two = [&](size_t l, size_t e) {
-        uint8_t was[8] = {};
-        const uint64_t off = img.rela_addend_file_offset(l, e);
-        return img.read_original_at(off, std::span(was, w)) &&
-               read_le(edited.data() + off, w) == read_le(was, w) + 2;
-      };
-      const bool in_sorted = std::any_of(sorted_tables.begin(), sorted_tables.end(),
-                                         [&](const McountTable &m) {
-                                           return !r.via_rela && m.section == r.table_section &&
-                                                  r.entry_offset >= m.lo && r.entry_offset < m.hi;
-                                         });
-      bool ok = true;
-      if (r.via_rela) {
-        ok = moved_by_two(r.rela_list, r.rela_entry);
-      } else if (!in_sorted) {
-        const uint64_t word =
-            read_le(edited.data() + img.section(r.table_section).offset + r.entry_offset, w);
-        ok = word == (p & (w == 8 ? ~uint64_t(0) : 0xffffffffu)) || (word == 0 && r.has_relative);
-        if (ok && r.has_relative)
-          ok = moved_by_two(r.relative_list, r.relative_entry);
-      }
-      if (!ok)
+      if (r.via_rela || in_sorted(r))
+        continue; // addends: above; a sorted table: check_mcount_order
+      const uint64_t word =
+          read_le(edited.data() + img.section(r.table_section).offset + r.entry_offset, w);
+      if (word != (p & (w == 8 ? ~uint64_t(0) : 0xffffffffu)) && !(word == 0 && r.has_relative))
         problem(site_owner(s) + ": a table entry does not name " + hex(p));
     }
+  }
+  // Addends the range loop did not reach (an addend that should have moved
+  // but was never edited, or one across a chunk boundary): one read each.
+  for (const KeyPair &m : moved) {
+    if (m.second & kMovedChecked)
+      continue;
+    uint8_t was[8] = {};
+    RVT_TRY(img.read_original_at(m.first, std::span(was, w)));
+    check_moved(m, was);
   }
   check_mcount_order(ctx, &ctx, res);
   return res;
