@@ -13,6 +13,7 @@
 #include <cstring>
 #include <elf.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace rvtramp {
@@ -71,7 +72,8 @@ uint64_t read_le(const uint8_t *p, unsigned width) {
 } // namespace
 
 Expected<VerifyResult> check_written(const Context &ctx, int fd,
-                                     const std::vector<ElfImage::FileRange> &ranges) {
+                                     const std::vector<ElfImage::FileRange> &ranges,
+                                     uint64_t two_threads_from) {
   const ElfImage &img = ctx.image;
   VerifyResult res;
   auto problem = [&](std::string what) {
@@ -139,11 +141,13 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
   }
   sort_key_pairs(moved);
   constexpr uint64_t kMovedChecked = uint64_t(1) << 31; // in .second, below the site
-  auto check_moved = [&](const KeyPair &m, const uint8_t *was) {
+  auto moved_ok = [&](const KeyPair &m, const uint8_t *was) {
     const uint64_t mask = w == 8 ? ~uint64_t(0) : 0xffffffffu;
-    if (read_le(edited.data() + m.first, w) != ((read_le(was, w) + 2) & mask))
-      problem(site_owner(ctx.sites[m.second >> 32]) +
-              ": a table entry does not name " + hex(ctx.sites[m.second >> 32].tramp_address()));
+    return read_le(edited.data() + m.first, w) == ((read_le(was, w) + 2) & mask);
+  };
+  auto moved_problem = [&](const KeyPair &m) {
+    const Site &s = ctx.sites[m.second >> 32];
+    return site_owner(s) + ": a table entry does not name " + hex(s.tramp_address());
   };
   if (img.is_relocatable())
     for (size_t i = 0; i < text_edited.size(); ++i)
@@ -152,47 +156,94 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
 
   // Each edited range, a chunk at a time: read back from the output, equal
   // to the edited image; against the input (read from the file), equal
-  // outside what may change.
+  // outside what may change. Reading both files is most of the check: a
+  // large output's ranges are split in two halves by bytes, one thread
+  // each (each chunk's moved addends are its own, so no two threads touch
+  // one entry of `moved`).
   auto where = [&](uint64_t at) {
     if (const Section *s = img.section_at_offset(at))
       return s->name + "+" + hex(at - s->offset);
     return "file offset " + hex(at);
   };
-  constexpr uint64_t kChunk = uint64_t(1) << 20;
-  std::vector<uint8_t> written, original;
-  for (const ElfImage::FileRange &r : ranges) {
-    for (uint64_t lo = r.lo; lo < r.hi; lo += kChunk) {
-      const uint64_t hi = std::min(r.hi, lo + kChunk), n = hi - lo;
-      written.resize(n);
-      original.resize(n);
-      if (Status got = pread_all(fd, written.data(), n, lo); !got)
-        return img.error("cannot read the output back: " + got.error().what);
-      res.compared_bytes += n;
-      if (std::memcmp(written.data(), edited.data() + lo, n) != 0) {
-        const uint64_t off = uint64_t(std::mismatch(written.begin(), written.end(),
-                                                    edited.begin() + ptrdiff_t(lo)).first -
-                                      written.begin());
-        problem(where(lo + off) + ": the output does not hold the bytes written");
-        return res;
-      }
-      RVT_TRY(img.read_original_at(lo, original));
-      for (auto m = std::lower_bound(moved.begin(), moved.end(), KeyPair{lo, 0});
-           m != moved.end() && m->first + w <= hi; ++m) {
-        check_moved(*m, original.data() + (m->first - lo));
-        m->second |= kMovedChecked;
-      }
-      for (uint64_t at = lo; at < hi;) {
-        const uint64_t stop = may.next(at, hi, true); // [at, stop) must be unchanged
-        const uint8_t *was = original.data() + (at - lo), *now = written.data() + (at - lo);
-        if (std::memcmp(was, now, stop - at) != 0) {
-          const uint64_t off = uint64_t(std::mismatch(was, was + (stop - at), now).first - was);
-          problem(where(at + off) + ": byte differs outside the rewritten regions");
-          return res;
+  struct Part {
+    std::vector<ElfImage::FileRange> ranges;
+    std::vector<std::string> problems;
+    uint64_t compared = 0;
+    Status status = Status::ok();
+  };
+  auto compare = [&](Part &part) {
+    constexpr uint64_t kChunk = uint64_t(1) << 20;
+    std::vector<uint8_t> written, original;
+    for (const ElfImage::FileRange &r : part.ranges) {
+      for (uint64_t lo = r.lo; lo < r.hi; lo += kChunk) {
+        const uint64_t hi = std::min(r.hi, lo + kChunk), n = hi - lo;
+        written.resize(n);
+        original.resize(n);
+        if (Status got = pread_all(fd, written.data(), n, lo); !got) {
+          part.status = img.error("cannot read the output back: " + got.error().what);
+          return;
         }
-        at = may.next(stop, hi, false);
+        part.compared += n;
+        if (std::memcmp(written.data(), edited.data() + lo, n) != 0) {
+          const uint64_t off = uint64_t(std::mismatch(written.begin(), written.end(),
+                                                      edited.begin() + ptrdiff_t(lo)).first -
+                                        written.begin());
+          part.problems.push_back(where(lo + off) + ": the output does not hold the bytes written");
+          return;
+        }
+        if (Status got = img.read_original_at(lo, original); !got) {
+          part.status = got;
+          return;
+        }
+        for (auto m = std::lower_bound(moved.begin(), moved.end(), KeyPair{lo, 0});
+             m != moved.end() && m->first + w <= hi; ++m) {
+          if (!moved_ok(*m, original.data() + (m->first - lo)) && part.problems.size() < 50)
+            part.problems.push_back(moved_problem(*m));
+          m->second |= kMovedChecked;
+        }
+        for (uint64_t at = lo; at < hi;) {
+          const uint64_t stop = may.next(at, hi, true); // [at, stop) must be unchanged
+          const uint8_t *was = original.data() + (at - lo), *now = written.data() + (at - lo);
+          if (std::memcmp(was, now, stop - at) != 0) {
+            const uint64_t off = uint64_t(std::mismatch(was, was + (stop - at), now).first - was);
+            part.problems.push_back(where(at + off) + ": byte differs outside the rewritten regions");
+            return;
+          }
+          at = may.next(stop, hi, false);
+        }
       }
     }
+  };
+  Part parts[2];
+  uint64_t total = 0;
+  for (const ElfImage::FileRange &r : ranges)
+    total += r.hi - r.lo;
+  // A module (a few KiB) stays on one thread: starting one costs more.
+  if (total >= two_threads_from && std::thread::hardware_concurrency() > 1) {
+    uint64_t left = total / 2 / ElfImage::kEditBlock * ElfImage::kEditBlock;
+    for (const ElfImage::FileRange &r : ranges) {
+      const uint64_t take = std::min(left, r.hi - r.lo);
+      if (take)
+        parts[0].ranges.push_back({r.lo, r.lo + take});
+      if (take < r.hi - r.lo)
+        parts[1].ranges.push_back({r.lo + take, r.hi});
+      left -= take;
+    }
+    std::thread other([&] { compare(parts[1]); });
+    compare(parts[0]);
+    other.join();
+  } else {
+    parts[0].ranges = ranges;
+    compare(parts[0]);
   }
+  for (Part &part : parts) {
+    RVT_TRY(part.status);
+    res.compared_bytes += part.compared;
+    for (std::string &p : part.problems)
+      problem(std::move(p));
+  }
+  if (!res.ok())
+    return res;
 
   // Every rewritten site holds its layout; the bytes read back above are
   // the edited image's, so it is read from memory.
@@ -246,7 +297,8 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
       continue;
     uint8_t was[8] = {};
     RVT_TRY(img.read_original_at(m.first, std::span(was, w)));
-    check_moved(m, was);
+    if (!moved_ok(m, was))
+      problem(moved_problem(m));
   }
   check_mcount_order(ctx, &ctx, res);
   return res;

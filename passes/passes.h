@@ -67,9 +67,11 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
 // moved sites name P; __mcount_loc as check_mcount_order says. Bytes outside
 // the ranges are the input's by construction (copied by the kernel, or
 // from memory no edit reached). `verify --against` stays the independent,
-// whole-file check.
+// whole-file check. From two_threads_from bytes of ranges on, two threads
+// share the reading (tests pass 0 to split a small file too).
 Expected<VerifyResult> check_written(const Context &ctx, int fd,
-                                     const std::vector<ElfImage::FileRange> &ranges);
+                                     const std::vector<ElfImage::FileRange> &ranges,
+                                     uint64_t two_threads_from = uint64_t(4) << 20);
 // The same for a ctx not located yet: locate (run_locate or
 // run_locate_entries) runs while the bytes are compared with the original.
 Expected<VerifyResult> locate_and_verify(Context &ctx, const Context *original,

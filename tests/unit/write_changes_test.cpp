@@ -192,14 +192,15 @@ std::unique_ptr<Written> passes_of(const std::string &name) {
   return w;
 }
 
-Expected<VerifyResult> write_and_check(Written &w) {
+// two_threads_from 0: the two-thread split of the reading, on a small file.
+Expected<VerifyResult> write_and_check(Written &w, uint64_t two_threads_from = uint64_t(4) << 20) {
   w.ranges = w.ctx.image.edited_ranges();
   w.fd = open((w.dir.path + "/out").c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (w.fd < 0)
     return make_error("out", "cannot create");
   auto stats = w.ctx.image.write_changes_to_fd(w.fd, w.ranges, true, "out");
   RVT_TRY(stats);
-  return check_written(w.ctx, w.fd, w.ranges);
+  return check_written(w.ctx, w.fd, w.ranges, two_threads_from);
 }
 
 const Site *first_rewritten(const Context &ctx, bool fixup) {
@@ -218,17 +219,26 @@ bool mentions(const VerifyResult &v, const std::string &what) {
 
 TEST(CheckWritten, PassesAnUntamperedRewrite) {
   REQUIRE_FIXTURE("vmlinux13");
-  for (const char *name : {"vmlinux13", "mod13.ko", "vmlinux13_rv32"}) {
-    auto w = passes_of(name);
-    ASSERT_TRUE(w) << name;
-    auto v = write_and_check(*w);
-    ASSERT_TRUE(v) << v.error().message();
-    EXPECT_TRUE(v->ok()) << name << ": " << v->problems.front();
-    EXPECT_GT(v->compared_bytes, 0u);
-  }
+  for (const char *name : {"vmlinux13", "mod13.ko", "vmlinux13_rv32"})
+    for (uint64_t split : {uint64_t(4) << 20, uint64_t(0)}) {
+      auto w = passes_of(name);
+      ASSERT_TRUE(w) << name;
+      auto v = write_and_check(*w, split);
+      ASSERT_TRUE(v) << v.error().message();
+      EXPECT_TRUE(v->ok()) << name << ": " << v->problems.front();
+      EXPECT_GT(v->compared_bytes, 0u);
+      uint64_t total = 0;
+      for (const auto &r : w->ranges)
+        total += r.hi - r.lo;
+      EXPECT_EQ(v->compared_bytes, total) << name << " split " << split;
+    }
 }
 
-TEST(CheckWritten, CatchesAStrayEditOutsideTheRegions) {
+class CheckWrittenSplit : public testing::TestWithParam<uint64_t> {};
+INSTANTIATE_TEST_SUITE_P(OneAndTwoThreads, CheckWrittenSplit,
+                         testing::Values(uint64_t(4) << 20, uint64_t(0)));
+
+TEST_P(CheckWrittenSplit, CatchesAStrayEditOutsideTheRegions) {
   REQUIRE_FIXTURE("vmlinux13");
   auto w = passes_of("vmlinux13");
   ASSERT_TRUE(w);
@@ -240,7 +250,7 @@ TEST(CheckWritten, CatchesAStrayEditOutsideTheRegions) {
   const uint8_t flipped = uint8_t((*body)[0] ^ 0x40);
   ASSERT_TRUE(w->ctx.image.write_bytes(s->section, s->offset + riscv::kFixupSize,
                                        std::span(&flipped, 1)));
-  auto v = write_and_check(*w);
+  auto v = write_and_check(*w, GetParam());
   ASSERT_TRUE(v) << v.error().message();
   ASSERT_FALSE(v->ok());
   EXPECT_TRUE(mentions(*v, "byte differs outside the rewritten regions")) << v->problems.front();
@@ -261,7 +271,7 @@ TEST(CheckWritten, CatchesALayoutBrokenAfterVerify) {
   EXPECT_TRUE(mentions(*v, "not the planned layout")) << v->problems.front();
 }
 
-TEST(CheckWritten, CatchesAMovedEntryThatDoesNotNameP) {
+TEST_P(CheckWrittenSplit, CatchesAMovedEntryThatDoesNotNameP) {
   REQUIRE_FIXTURE("mod13.ko");
   auto w = passes_of("mod13.ko");
   ASSERT_TRUE(w);
@@ -271,7 +281,7 @@ TEST(CheckWritten, CatchesAMovedEntryThatDoesNotNameP) {
   ASSERT_TRUE(r.via_rela);
   const int64_t addend = w->ctx.image.relas()[r.rela_list].entries[r.rela_entry].addend;
   w->ctx.image.set_rela_addend(r.rela_list, r.rela_entry, addend + 2); // S + 4, not P
-  auto v = write_and_check(*w);
+  auto v = write_and_check(*w, GetParam());
   ASSERT_TRUE(v) << v.error().message();
   ASSERT_FALSE(v->ok());
   EXPECT_TRUE(mentions(*v, "a table entry does not name")) << v->problems.front();
