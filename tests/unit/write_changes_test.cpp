@@ -217,6 +217,14 @@ bool mentions(const VerifyResult &v, const std::string &what) {
   return false;
 }
 
+// Writes, checks, and expects the check to refuse the output saying `what`.
+void expect_caught(Written &w, const std::string &what, uint64_t two_threads_from) {
+  auto v = write_and_check(w, two_threads_from);
+  ASSERT_TRUE(v) << v.error().message();
+  ASSERT_FALSE(v->ok());
+  EXPECT_TRUE(mentions(*v, what)) << v->problems.front();
+}
+
 TEST(CheckWritten, PassesAnUntamperedRewrite) {
   REQUIRE_FIXTURE("vmlinux13");
   for (const char *name : {"vmlinux13", "mod13.ko", "vmlinux13_rv32"})
@@ -250,11 +258,9 @@ TEST_P(CheckWrittenSplit, CatchesAStrayEditOutsideTheRegions) {
   const uint8_t flipped = uint8_t((*body)[0] ^ 0x40);
   ASSERT_TRUE(w->ctx.image.write_bytes(s->section, s->offset + riscv::kFixupSize,
                                        std::span(&flipped, 1)));
-  auto v = write_and_check(*w, GetParam());
-  ASSERT_TRUE(v) << v.error().message();
-  ASSERT_FALSE(v->ok());
-  EXPECT_TRUE(mentions(*v, "byte differs outside the rewritten regions")) << v->problems.front();
-  EXPECT_TRUE(mentions(*v, ".text+" + hex(s->offset + riscv::kFixupSize))) << v->problems.front();
+  expect_caught(*w, ".text+" + hex(s->offset + riscv::kFixupSize) +
+                        ": byte differs outside the rewritten regions",
+                GetParam());
 }
 
 TEST(CheckWritten, CatchesALayoutBrokenAfterVerify) {
@@ -265,10 +271,7 @@ TEST(CheckWritten, CatchesALayoutBrokenAfterVerify) {
   ASSERT_NE(s, nullptr);
   const uint8_t nop4[4] = {0x13, 0, 0, 0}; // the final jalr becomes a nop
   ASSERT_TRUE(w->ctx.image.write_bytes(s->section, s->tramp_offset() + 0x14, nop4));
-  auto v = write_and_check(*w);
-  ASSERT_TRUE(v) << v.error().message();
-  ASSERT_FALSE(v->ok());
-  EXPECT_TRUE(mentions(*v, "not the planned layout")) << v->problems.front();
+  expect_caught(*w, "not the planned layout", uint64_t(4) << 20);
 }
 
 TEST_P(CheckWrittenSplit, CatchesAMovedEntryThatDoesNotNameP) {
@@ -281,10 +284,7 @@ TEST_P(CheckWrittenSplit, CatchesAMovedEntryThatDoesNotNameP) {
   ASSERT_TRUE(r.via_rela);
   const int64_t addend = w->ctx.image.relas()[r.rela_list].entries[r.rela_entry].addend;
   w->ctx.image.set_rela_addend(r.rela_list, r.rela_entry, addend + 2); // S + 4, not P
-  auto v = write_and_check(*w, GetParam());
-  ASSERT_TRUE(v) << v.error().message();
-  ASSERT_FALSE(v->ok());
-  EXPECT_TRUE(mentions(*v, "a table entry does not name")) << v->problems.front();
+  expect_caught(*w, "a table entry does not name", GetParam());
 }
 
 TEST(CheckWritten, CatchesAnOutputThatDoesNotHoldTheEdits) {
