@@ -309,3 +309,27 @@ TEST(CheckWritten, CatchesAnOutputThatDoesNotHoldTheEdits) {
 }
 
 } // namespace
+
+namespace {
+
+// The unchanged bytes are copied from the input after the analysis: an
+// input changed in between (size or mtime) is refused, not mixed in.
+TEST(WriteChanges, RefusesAnInputChangedAfterItWasRead) {
+  REQUIRE_FIXTURE("vmlinux13");
+  TempDir dir;
+  const std::string in = dir.path + "/in";
+  const auto bytes = slurp(fixture("vmlinux13"));
+  std::ofstream(in, std::ios::binary).write(reinterpret_cast<const char *>(bytes.data()),
+                                            std::streamsize(bytes.size()));
+  auto img = ElfImage::load(in, {}, ElfImage::LoadMode::Copy);
+  ASSERT_TRUE(img) << img.error().message();
+  EXPECT_TRUE(img->check_input_unchanged("out"));
+  const struct timespec later[2] = {{0, UTIME_OMIT}, {12345, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, in.c_str(), later, 0), 0);
+  auto changed = img->check_input_unchanged("out");
+  ASSERT_FALSE(changed);
+  EXPECT_NE(changed.error().message().find("changed while it was rewritten"), std::string::npos)
+      << changed.error().message();
+}
+
+} // namespace
