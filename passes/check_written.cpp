@@ -25,11 +25,16 @@ namespace {
 class AllowedBytes {
 public:
   explicit AllowedBytes(uint64_t size) : bits_(size / 64 + 1, 0) {}
+  // A word at a time: a sorted __mcount_loc allows its whole table (4 MiB
+  // at 500K sites).
   void allow(uint64_t lo, uint64_t len) {
-    for (uint64_t k = lo; k < lo + len && k / 64 < bits_.size(); ++k)
-      bits_[k / 64] |= uint64_t(1) << (k % 64);
+    const uint64_t hi = std::min<uint64_t>(lo + len, uint64_t(bits_.size()) * 64);
+    while (lo < hi) {
+      const uint64_t first = lo % 64, n = std::min<uint64_t>(64 - first, hi - lo);
+      bits_[lo / 64] |= n == 64 ? ~uint64_t(0) : ((uint64_t(1) << n) - 1) << first;
+      lo += n;
+    }
   }
-  bool allowed(uint64_t at) const { return bits_[at / 64] >> (at % 64) & 1; }
   // The first position >= at whose bit is `value`, or end.
   uint64_t next(uint64_t at, uint64_t end, bool value) const {
     while (at < end) {
