@@ -270,9 +270,15 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
     const bool summary = !args->quiet;
     if (summary || !args->report.empty())
       req.before_commit = [&](const RewriteOutcome &o, const std::string &written) -> Status {
-        auto changed = count_differing_bytes(req.input, written);
-        RVT_TRY(changed);
-        changed_bytes = *changed;
+        // The edit-list check counted them; the whole-file path compares
+        // the files.
+        if (o.verify.changed_bytes) {
+          changed_bytes = *o.verify.changed_bytes;
+        } else {
+          auto changed = count_differing_bytes(req.input, written);
+          RVT_TRY(changed);
+          changed_bytes = *changed;
+        }
         if (args->report.empty())
           return Status::ok();
         auto staged = stage_text_file(args->report, rewrite_report_json(req, o, *changed_bytes, args->time_passes));

@@ -4,6 +4,7 @@
 #include "output_file.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,9 +68,9 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
   }();
   RVT_TRY(img);
   struct stat st {};
-  const mode_t mode = stat(req.input.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
+  const mode_t file_mode = stat(req.input.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
 
-  RewriteOutcome out{Context(img.take()), {}};
+  RewriteOutcome out(Context(img.take()));
   Context &ctx = out.ctx;
   ctx.options = req.options;
   ctx.timers = std::move(timers);
@@ -89,38 +90,71 @@ Expected<RewriteOutcome> rewrite_file(const RewriteRequest &req) {
   if (req.strict && out.skipped)
     return out; // the caller reports the skips and exits 1; nothing is written
 
+  WriteMode mode = req.write_mode;
+  if (mode == WriteMode::Auto) {
+    const char *env = std::getenv("RVTRAMP_WRITE");
+    const std::string e = env ? env : "";
+    mode = e == "whole" ? WriteMode::Whole : e == "nocopy" ? WriteMode::NoCopy : WriteMode::Changes;
+  }
+  // Added sections (--emit-mcount-loc) move the layout: libelf writes the
+  // whole file, which is then parsed again and compared.
+  if (!ctx.image.new_sections().empty())
+    mode = WriteMode::Whole;
+  out.write_mode = mode;
+
   // Three timed steps: write the temp file, check it, then rename (with
   // --fsync: flush the file and the directory too).
+  std::vector<ElfImage::FileRange> ranges;
   auto file = [&] {
     ScopedTimer t(ctx.timers, "write");
-    auto f = AtomicFile::create(req.output, mode, req.fsync);
-    if (f) {
+    auto f = AtomicFile::create(req.output, file_mode, req.fsync);
+    if (!f)
+      return f;
+    if (mode == WriteMode::Whole) {
       if (Status wrote = ctx.image.write_to_fd(f->fd(), req.output); !wrote)
         return Expected<AtomicFile>(wrote.error());
-      f->start_sync(); // --fsync: the disk catches up while the check below runs
+    } else {
+      ranges = ctx.image.edited_ranges();
+      auto stats = ctx.image.write_changes_to_fd(f->fd(), ranges, mode == WriteMode::Changes,
+                                                 req.output);
+      if (!stats)
+        return Expected<AtomicFile>(stats.error());
+      out.write_stats = *stats;
+      // The unchanged bytes came from the file as it is now: it must still
+      // be the file that was analysed.
+      if (Status same = ctx.image.check_input_unchanged(req.output); !same)
+        return Expected<AtomicFile>(same.error());
     }
+    f->start_sync(); // --fsync: the disk catches up while the check below runs
     return f;
   }();
   RVT_TRY(file);
   {
     ScopedTimer t(ctx.timers, "check");
-    // Parse what was written afresh and check it against the input before it
-    // replaces anything. Without added sections the file is exactly the
-    // edited bytes, so they are checked in memory; with them, libelf laid the
-    // file out and it is read back.
-    auto written = ctx.image.new_sections().empty()
-                       ? ctx.image.edited_image(req.output)
-                       : ElfImage::load(file->temp_path(), req.output);
-    if (!written)
-      return make_error(req.output, "written file does not load back: " + written.error().what);
-    Context check(written.take());
-    auto verified = locate_and_verify(check, &ctx, run_locate_entries);
-    RVT_TRY(verified);
-    out.verify = verified.take();
+    if (mode == WriteMode::Whole) {
+      // Parse what was written afresh and check it against the input before
+      // it replaces anything. Without added sections the file is exactly the
+      // edited bytes, so they are checked in memory; with them, libelf laid
+      // the file out and it is read back.
+      auto written = ctx.image.new_sections().empty()
+                         ? ctx.image.edited_image(req.output)
+                         : ElfImage::load(file->temp_path(), req.output);
+      if (!written)
+        return make_error(req.output, "written file does not load back: " + written.error().what);
+      Context check(written.take());
+      auto verified = locate_and_verify(check, &ctx, run_locate_entries);
+      RVT_TRY(verified);
+      out.verify = verified.take();
+      out.output_size = check.image.file_size();
+    } else {
+      auto verified = check_written(ctx, file->fd(), ranges);
+      RVT_TRY(verified);
+      out.verify = verified.take();
+      out.output_size = ctx.image.file_size();
+    }
     if (!out.verify.ok())
       return make_error(req.output, "verification failed, nothing written: " +
                                         out.verify.problems.front());
-    out.output_size = check.image.file_size();
   }
   if (req.before_commit)
     RVT_TRY(req.before_commit(out, file->temp_path()));

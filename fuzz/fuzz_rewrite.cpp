@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // fuzz_rewrite: raw bytes -> ElfImage::from_bytes -> every rewrite pass ->
 // write_to_fd into a memfd -> load the written bytes back -> locate ->
-// verify_image against the input (what `rvtramp rewrite` does before its
-// rename). Oracles beyond the sanitizers: a rewrite that succeeded must write
-// a file that loads back and verifies against its input.
+// verify_image against the input (what `rvtramp rewrite -o` did before it
+// wrote only the changes; RVTRAMP_WRITE=whole); then the changes alone
+// into a second memfd and check_written, the default path. Oracles beyond
+// the sanitizers: a rewrite that succeeded must write a file that loads
+// back and verifies against its input; the changes written alone must be
+// the same bytes, and check_written must accept what verify_image accepts.
 #include "fuzz_common.h"
 #include "pipeline.h"
 #include "site_listing.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sys/mman.h>
@@ -70,6 +74,30 @@ void one(const uint8_t *data, size_t size, const Options &options) {
   if (Status st = run_locate(check); !st)
     fuzz::invariant_failed("written file does not locate", st.error().message());
   const VerifyResult v = verify_image(check, &ctx);
+  // The path rewrite takes without added sections: the edited ranges only
+  // (no input file here, so the unchanged bytes come from memory), checked
+  // from the edit list. Same bytes as the whole write, and a check that
+  // passes whenever the full one does.
+  if (ctx.image.new_sections().empty()) {
+    const int fd2 = memfd_create("rvtramp-fuzz-changes", MFD_CLOEXEC);
+    if (fd2 < 0)
+      fuzz::invariant_failed("memfd_create", std::strerror(errno));
+    const auto ranges = ctx.image.edited_ranges();
+    auto stats = ctx.image.write_changes_to_fd(fd2, ranges, true, "fuzz.changes");
+    if (!stats)
+      fuzz::invariant_failed("write of the changes failed", stats.error().message());
+    std::vector<uint8_t> changes;
+    const auto whole = check.image.current_bytes();
+    if (!read_back(fd2, changes) ||
+        !std::equal(changes.begin(), changes.end(), whole.begin(), whole.end()))
+      fuzz::invariant_failed("the changes written differ from the whole write", "");
+    auto checked = check_written(ctx, fd2, ranges);
+    ::close(fd2);
+    if (!checked)
+      fuzz::invariant_failed("check_written failed", checked.error().message());
+    if (v.ok() && !checked->ok())
+      fuzz::invariant_failed("check_written refuses what verify accepts", checked->problems.front());
+  }
   if (!v.ok()) {
     // rewrite_file refuses such an output ("verification failed, nothing
     // written"). That is right when the input itself already fails the

@@ -91,12 +91,15 @@ private:
       return img_.error_at(table_section, entry_where,
                            std::string(source_name(source)) + " entry " +
                                hex(sec.addr + offset) + " is past the end of " + sec.name);
-    uint32_t ref_index = kNoRef;
-    if (ref && full_) {
-      ref_index = uint32_t(refs_.size());
-      refs_.push_back(*ref);
+    // One sort key and one source per entry; in full mode one TableRef per
+    // entry too (a placeholder for a -pg call, which has no table), in
+    // entry order: build_sites permutes them into site order in place.
+    keys_.push_back({sec.addr + offset, uint64_t(section) << 32 | keys_.size()});
+    sources_.push_back(uint8_t(source));
+    if (full_) {
+      refs_.push_back(ref ? *ref : TableRef{});
+      has_calls_ |= !ref;
     }
-    found_.push_back({sec.addr + offset, offset, uint32_t(section), ref_index, uint8_t(source)});
     return Status::ok();
   }
 
@@ -144,7 +147,8 @@ private:
                                           std::to_string(hi - lo) +
                                           " is not a multiple of " + std::to_string(w));
     index_relatives();
-    found_.reserve(found_.size() + (hi - lo) / w);
+    keys_.reserve(keys_.size() + (hi - lo) / w);
+    sources_.reserve(sources_.size() + (hi - lo) / w);
     if (full_)
       refs_.reserve(refs_.size() + (hi - lo) / w);
     // The whole table at once (one bounds check), decoded word by word.
@@ -264,43 +268,73 @@ private:
     return Status::ok();
   }
 
-  // found_ by (address, section), as (address, section << 32 | index) keys:
-  // within a section the address orders the offsets. 16-byte keys sort much
-  // faster than the entries themselves; riscv's __mcount_loc is not sorted
-  // at build time.
-  std::vector<KeyPair> found_in_order() const {
-    std::vector<KeyPair> order(found_.size());
-    for (size_t i = 0; i < found_.size(); ++i)
-      order[i] = {found_[i].address, uint64_t(found_[i].section) << 32 | i};
-    sort_key_pairs(order);
-    return order;
-  }
-
-  // One Site per distinct (section, offset), built in (address, section)
-  // order from the sorted entries: no hashing, no moving of large Sites.
+  // The entries by (address, section): keys (address, section << 32 |
+  // index), within a section the address orders the offsets. 16-byte keys
+  // sort much faster than the entries themselves; riscv's __mcount_loc is
+  // not sorted at build time. Then one Site per distinct (section, offset),
+  // no hashing. Memory is the point at 5 * 10^5 entries: the keys are the
+  // only per-entry array besides the TableRefs, which are permuted into
+  // site order where they are (one bit per entry of bookkeeping) instead of
+  // copied.
   void build_sites() {
-    const std::vector<KeyPair> order = found_in_order();
-    ctx_.sites.reserve(found_.size());
-    ctx_.table_refs.reserve(refs_.size());
-    const Found *prev = nullptr;
-    for (const auto &key : order) {
-      const Found &f = found_[uint32_t(key.second)];
-      if (!prev || f.section != prev->section || f.offset != prev->offset) {
+    sort_key_pairs(keys_);
+    size_t distinct = 0;
+    for (size_t k = 0; k < keys_.size(); ++k)
+      distinct += k == 0 || keys_[k].first != keys_[k - 1].first ||
+                  keys_[k].second >> 32 != keys_[k - 1].second >> 32;
+    ctx_.sites.reserve(distinct);
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      const uint32_t section = uint32_t(keys_[k].second >> 32), i = uint32_t(keys_[k].second);
+      if (k == 0 || keys_[k].first != keys_[k - 1].first ||
+          section != uint32_t(keys_[k - 1].second >> 32)) {
         Site &site = ctx_.sites.emplace_back();
-        site.section = f.section;
-        site.offset = f.offset;
-        site.address = f.address;
-        site.first_ref = uint32_t(ctx_.table_refs.size());
+        site.section = section;
+        site.address = keys_[k].first;
+        site.offset = keys_[k].first - img_.section(section).addr;
+        site.first_ref = uint32_t(k);
       }
-      prev = &f;
       Site &site = ctx_.sites.back();
-      site.sources |= f.source;
-      if (f.ref != kNoRef) {
-        ctx_.table_refs.push_back(refs_[f.ref]);
-        ++site.ref_count;
-      }
+      site.sources |= sources_[i];
+      ++site.ref_count;
     }
-    std::vector<Found>().swap(found_);
+    if (has_calls_) {
+      // -pg calls have no table entry: an object's few refs are copied, the
+      // calls' placeholders left out.
+      ctx_.table_refs.reserve(refs_.size());
+      for (Site &site : ctx_.sites) {
+        const uint32_t first = site.first_ref, n = site.ref_count;
+        site.first_ref = uint32_t(ctx_.table_refs.size());
+        site.ref_count = 0;
+        for (uint32_t k = first; k < first + n; ++k) {
+          const uint32_t i = uint32_t(keys_[k].second);
+          if (sources_[i] == uint8_t(SiteSource::McountCall))
+            continue;
+          ctx_.table_refs.push_back(refs_[i]);
+          ++site.ref_count;
+        }
+      }
+    } else {
+      // refs_[k] <- refs_[i of key k], following each cycle once.
+      std::vector<bool> placed(refs_.size(), false);
+      for (size_t j = 0; j < refs_.size(); ++j) {
+        if (placed[j])
+          continue;
+        const TableRef first = refs_[j];
+        for (size_t k = j;;) {
+          placed[k] = true;
+          const size_t from = uint32_t(keys_[k].second);
+          if (from == j) {
+            refs_[k] = first;
+            break;
+          }
+          refs_[k] = refs_[from];
+          k = from;
+        }
+      }
+      ctx_.table_refs = std::move(refs_);
+    }
+    std::vector<KeyPair>().swap(keys_);
+    std::vector<uint8_t>().swap(sources_);
     std::vector<TableRef>().swap(refs_);
   }
 
@@ -318,26 +352,26 @@ private:
   // Entries only (the output check): one CheckedEntry per distinct
   // (section, offset), in (address, section) order, and its state.
   void build_entries() {
-    const std::vector<KeyPair> order = found_in_order();
-    ctx_.entries.reserve(found_.size());
-    const Found *prev = nullptr;
-    for (const auto &key : order) {
-      const Found &f = found_[uint32_t(key.second)];
-      if (!prev || f.section != prev->section || f.offset != prev->offset) {
+    sort_key_pairs(keys_);
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      const uint32_t section = uint32_t(keys_[k].second >> 32);
+      if (k == 0 || keys_[k].first != keys_[k - 1].first ||
+          section != uint32_t(keys_[k - 1].second >> 32)) {
         CheckedEntry &e = ctx_.entries.emplace_back();
-        e.address = f.address;
-        e.section = f.section;
-        const Section &sec = img_.section(f.section);
-        if (auto bytes = img_.read(f.section, f.offset,
-                                   std::min<uint64_t>(kRoomScanLimit, sec.size - f.offset))) {
+        e.address = keys_[k].first;
+        e.section = section;
+        const Section &sec = img_.section(section);
+        const uint64_t offset = e.address - sec.addr;
+        if (auto bytes = img_.read(section, offset,
+                                   std::min<uint64_t>(kRoomScanLimit, sec.size - offset))) {
           uint32_t room = 0;
-          e.state = classify(*bytes, f.offset, f.address, room);
+          e.state = classify(*bytes, offset, e.address, room);
         }
       }
-      prev = &f;
-      ctx_.entries.back().sources |= f.source;
+      ctx_.entries.back().sources |= sources_[uint32_t(keys_[k].second)];
     }
-    std::vector<Found>().swap(found_);
+    std::vector<KeyPair>().swap(keys_);
+    std::vector<uint8_t>().swap(sources_);
   }
 
   void finish() {
@@ -404,19 +438,13 @@ private:
     v.swap(sorted);
   }
 
-  static constexpr uint32_t kNoRef = UINT32_MAX;
   Context &ctx_;
   const ElfImage &img_;
   const bool full_;
-  struct Found {
-    uint64_t address;
-    uint64_t offset;
-    uint32_t section;
-    uint32_t ref; // index into refs_, or kNoRef
-    uint8_t source;
-  };
-  std::vector<Found> found_;  // every table entry / call, before merging
-  std::vector<TableRef> refs_;
+  std::vector<KeyPair> keys_;    // every table entry / call, before merging
+  std::vector<uint8_t> sources_; // SiteSource of each, by entry index
+  std::vector<TableRef> refs_;   // full: by entry index (placeholders for calls)
+  bool has_calls_ = false;
   bool relatives_indexed_ = false;
   int overlap_checked_ = 0; // 0: not yet, 1: no overlap, 2: overlap
   const Section *last_hit_ = nullptr;

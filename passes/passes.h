@@ -56,6 +56,9 @@ struct VerifyResult {
   size_t calls = 0;          // -pg call sites
   size_t compared_bytes = 0; // bytes compared against the original
   size_t sorted_entries = 0; // __mcount_loc entries found in ascending order (ET_EXEC)
+  // Bytes that differ between the output and the input, when the check
+  // compared them all (check_written: the edited ranges hold every change).
+  std::optional<uint64_t> changed_bytes;
   std::vector<std::string> problems;
   // The first entries that are not trampolines ("0xADDR symbol+0xOFF"), for
   // verify --strict, which fails on any.
@@ -65,6 +68,26 @@ struct VerifyResult {
 };
 // ctx must have been through run_locate; original likewise, when given.
 VerifyResult verify_image(Context &ctx, const Context *original);
+// The __mcount_loc part of verify_image: ascending (ET_EXEC, once it holds
+// trampolines), and against the original the same entries (S or S + 2).
+// original may be ctx itself (entries then come from read_original).
+void check_mcount_order(const Context &ctx, const Context *original, VerifyResult &res);
+
+// The output check of a rewrite that wrote only its edits
+// (ElfImage::write_changes_to_fd), from the edit list instead of a second
+// parse: the output at fd has the input's size; each edited range read back
+// from fd equals the edited image, and differs from the input only inside
+// a rewritten site's region, a table entry or addend the rewrite may move,
+// or a raised sh_addralign; every rewritten site holds its layout (and
+// 2-aligned ones their c.nop) in the bytes read back; table entries of
+// moved sites name P; __mcount_loc as check_mcount_order says. Bytes outside
+// the ranges are the input's by construction (copied by the kernel, or
+// from memory no edit reached). `verify --against` stays the independent,
+// whole-file check. From two_threads_from bytes of ranges on, two threads
+// share the reading (tests pass 0 to split a small file too).
+Expected<VerifyResult> check_written(const Context &ctx, int fd,
+                                     const std::vector<ElfImage::FileRange> &ranges,
+                                     uint64_t two_threads_from = uint64_t(4) << 20);
 // The same for a ctx not located yet: locate (run_locate or
 // run_locate_entries) runs while the bytes are compared with the original.
 Expected<VerifyResult> locate_and_verify(Context &ctx, const Context *original,

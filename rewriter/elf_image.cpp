@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "elf_image.h"
 
+#include "output_file.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -195,6 +197,7 @@ Expected<ElfImage> ElfImage::load(const std::string &path, const std::string &di
   img.image_owner_ = std::shared_ptr<void>(map, [size](void *p) { munmap(p, size); });
   img.file_ = std::move(file);
   img.file_mapped_ = mode == LoadMode::Map;
+  img.input_mtime_ns_ = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   RVT_TRY(img.parse());
   return img;
 }
@@ -590,9 +593,16 @@ Expected<std::span<const uint8_t>> ElfImage::read(size_t section, uint64_t offse
 Status ElfImage::read_original(size_t section, uint64_t offset, std::span<uint8_t> out) const {
   auto checked = read(section, offset, out.size());
   RVT_TRY(checked);
-  const uint64_t at = sections_[section].offset + offset;
+  if (Status st = read_original_at(sections_[section].offset + offset, out); !st)
+    return error_at(section, offset, st.error().what);
+  return Status::ok();
+}
+
+Status ElfImage::read_original_at(uint64_t at, std::span<uint8_t> out) const {
+  if (at > image_.size() || out.size() > image_.size() - at)
+    return error("internal: original bytes past the end of the file");
   if (!edited_ && !pages_released_) {
-    std::memcpy(out.data(), checked->data(), out.size());
+    std::memcpy(out.data(), image_.data() + at, out.size());
     return Status::ok();
   }
   if (pristine_) {
@@ -600,16 +610,15 @@ Status ElfImage::read_original(size_t section, uint64_t offset, std::span<uint8_
     return Status::ok();
   }
   if (!file_)
-    return error_at(section, offset, "internal: no original bytes for an edited view");
+    return error("internal: no original bytes for an edited view");
   size_t done = 0;
   while (done < out.size()) {
     const ssize_t n = pread(*file_, out.data() + done, out.size() - done, off_t(at + done));
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
-      return error_at(section, offset + done,
-                      n < 0 ? std::string("cannot read the original: ") + std::strerror(errno)
-                            : std::string("the input file shrank"));
+      return error(n < 0 ? std::string("cannot read the original: ") + std::strerror(errno)
+                         : std::string("the input file shrank"));
     done += size_t(n);
   }
   return Status::ok();
@@ -629,6 +638,36 @@ void ElfImage::release_pages() {
     return;
   if (madvise(writable_, image_.size(), MADV_DONTNEED) == 0)
     pages_released_ = true;
+}
+
+void ElfImage::mark_edited(uint64_t at, uint64_t length) {
+  if (!length)
+    return;
+  if (edited_blocks_.empty())
+    edited_blocks_.assign(image_.size() / kEditBlock / 64 + 1, 0);
+  for (uint64_t b = at / kEditBlock; b <= (at + length - 1) / kEditBlock; ++b)
+    edited_blocks_[b / 64] |= uint64_t(1) << (b % 64);
+}
+
+std::vector<ElfImage::FileRange> ElfImage::edited_ranges(uint64_t merge_gap) const {
+  std::vector<FileRange> out;
+  const uint64_t size = image_.size();
+  for (size_t w = 0; w < edited_blocks_.size(); ++w) {
+    for (uint64_t bits = edited_blocks_[w]; bits;) {
+      // A run of set bits in this word: [first, first + run) blocks.
+      const unsigned first = unsigned(__builtin_ctzll(bits));
+      const uint64_t from_first = bits >> first;
+      const unsigned run = ~from_first ? unsigned(__builtin_ctzll(~from_first)) : 64 - first;
+      const uint64_t lo = (uint64_t(w) * 64 + first) * kEditBlock;
+      const uint64_t hi = std::min(size, lo + uint64_t(run) * kEditBlock);
+      if (!out.empty() && lo <= out.back().hi + merge_gap)
+        out.back().hi = hi;
+      else
+        out.push_back({lo, hi});
+      bits = run + first >= 64 ? 0 : bits & ~((~uint64_t(0) >> (64 - run)) << first);
+    }
+  }
+  return out;
 }
 
 uint8_t *ElfImage::edit_base() {
@@ -652,6 +691,7 @@ Status ElfImage::write_bytes(size_t section, uint64_t offset,
   if (!writable_)
     return error_at(section, offset, "internal: edit of a read-only view");
   std::copy(bytes.begin(), bytes.end(), edit_base() + sections_[section].offset + offset);
+  mark_edited(sections_[section].offset + offset, bytes.size());
   edited_sections_[section] = true;
   return Status::ok();
 }
@@ -664,25 +704,45 @@ Status ElfImage::write_word(size_t section, uint64_t offset, uint64_t value) {
 
 // The addend is the last field of Elf32_Rela / Elf64_Rela; the entry was
 // validated to lie inside its section when the table was read.
-void ElfImage::set_rela_addend(size_t rela_list_index, size_t entry, int64_t addend) {
-  relas_.at(rela_list_index).entries.at(entry).addend = addend;
-  const Section &s = sections_[relas_[rela_list_index].index];
-  const uint64_t at = is64_ ? entry * sizeof(Elf64_Rela) + offsetof(Elf64_Rela, r_addend)
-                            : entry * sizeof(Elf32_Rela) + offsetof(Elf32_Rela, r_addend);
-  if (writable_)
-    put_le(edit_base() + s.offset + at, uint64_t(addend), is64_ ? 8 : 4);
-  edited_sections_[s.index] = true;
+uint64_t ElfImage::rela_addend_file_offset(size_t rela_list_index, size_t entry) const {
+  const Section &s = sections_.at(relas_.at(rela_list_index).index);
+  return s.offset + (is64_ ? entry * sizeof(Elf64_Rela) + offsetof(Elf64_Rela, r_addend)
+                           : entry * sizeof(Elf32_Rela) + offsetof(Elf32_Rela, r_addend));
 }
 
 // sh_addralign of the section header, in the header table parse() checked.
+uint64_t ElfImage::addralign_file_offset(size_t section) const {
+  return is64_ ? shoff_ + section * sizeof(Elf64_Shdr) + offsetof(Elf64_Shdr, sh_addralign)
+               : shoff_ + section * sizeof(Elf32_Shdr) + offsetof(Elf32_Shdr, sh_addralign);
+}
+
+const Section *ElfImage::section_at_offset(uint64_t at) const {
+  for (const auto &s : sections_)
+    if (s.index && s.has_file_bytes() && at >= s.offset && at - s.offset < s.size)
+      return &s;
+  return nullptr;
+}
+
+void ElfImage::set_rela_addend(size_t rela_list_index, size_t entry, int64_t addend) {
+  relas_.at(rela_list_index).entries.at(entry).addend = addend;
+  const size_t section = relas_[rela_list_index].index;
+  if (writable_) {
+    const uint64_t at = rela_addend_file_offset(rela_list_index, entry);
+    put_le(edit_base() + at, uint64_t(addend), word_size());
+    mark_edited(at, word_size());
+  }
+  edited_sections_[section] = true;
+}
+
 void ElfImage::raise_addralign(size_t section, uint64_t align) {
   if (sections_.at(section).addralign >= align)
     return;
   sections_[section].addralign = align;
-  const uint64_t at = is64_ ? shoff_ + section * sizeof(Elf64_Shdr) + offsetof(Elf64_Shdr, sh_addralign)
-                            : shoff_ + section * sizeof(Elf32_Shdr) + offsetof(Elf32_Shdr, sh_addralign);
-  if (writable_)
-    put_le(edit_base() + at, align, is64_ ? 8 : 4);
+  if (writable_) {
+    const uint64_t at = addralign_file_offset(section);
+    put_le(edit_base() + at, align, word_size());
+    mark_edited(at, word_size());
+  }
 }
 
 size_t ElfImage::add_section(NewSection section) {
@@ -691,23 +751,77 @@ size_t ElfImage::add_section(NewSection section) {
 }
 
 namespace {
-Status write_all(int fd, const uint8_t *p, size_t n, const std::string &name) {
+Status pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t at, const std::string &name) {
   while (n) {
-    ssize_t w = ::write(fd, p, n);
+    const ssize_t w = ::pwrite(fd, p, n, off_t(at));
     if (w < 0 && errno == EINTR)
       continue;
     if (w <= 0)
-      return make_error(name, std::string("write failed: ") + std::strerror(errno));
+      return make_error(name, std::string("write failed: ") +
+                                  std::strerror(w < 0 ? errno : ENOSPC));
     p += w;
+    at += uint64_t(w);
     n -= static_cast<size_t>(w);
   }
   return Status::ok();
 }
 } // namespace
 
+Expected<ElfImage::WriteStats> ElfImage::write_changes_to_fd(int fd,
+                                                            const std::vector<FileRange> &ranges,
+                                                            bool copy,
+                                                            const std::string &name) const {
+  if (!new_sections_.empty())
+    return make_error(name, "internal: added sections need the whole file written");
+  WriteStats stats;
+  const int in = input_fd();
+  bool use_copy = copy && in >= 0;
+  stats.copy_refused = !use_copy;
+  const uint64_t size = image_.size();
+  // The bytes between edited ranges, in file order (appending keeps the
+  // file without holes): the kernel's copy where it agrees, else memory.
+  auto unchanged = [&](uint64_t lo, uint64_t hi) -> Status {
+    if (lo >= hi)
+      return Status::ok();
+    if (use_copy) {
+      auto copied = copy_file_bytes(in, fd, lo, hi);
+      if (!copied)
+        return make_error(name, copied.error().what);
+      stats.copied += *copied;
+      lo += *copied;
+      if (lo < hi) { // refused (EXDEV, EOPNOTSUPP, ...): the rest from memory
+        use_copy = false;
+        stats.copy_refused = true;
+      }
+    }
+    stats.written += hi - lo;
+    return pwrite_all(fd, image_.data() + lo, hi - lo, lo, name);
+  };
+  uint64_t at = 0;
+  for (const FileRange &r : ranges) {
+    RVT_TRY(unchanged(at, r.lo));
+    RVT_TRY(pwrite_all(fd, image_.data() + r.lo, r.hi - r.lo, r.lo, name));
+    stats.written += r.hi - r.lo;
+    ++stats.ranges;
+    at = r.hi;
+  }
+  RVT_TRY(unchanged(at, size));
+  return stats;
+}
+
+Status ElfImage::check_input_unchanged(const std::string &name) const {
+  struct stat st {};
+  if (!file_ || fstat(*file_, &st) != 0)
+    return make_error(name, "internal: the input is not open");
+  const int64_t mtime = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  if (uint64_t(st.st_size) != image_.size() || mtime != input_mtime_ns_)
+    return make_error(path_, "the input changed while it was rewritten; nothing written");
+  return Status::ok();
+}
+
 Status ElfImage::write_to_fd(int fd, const std::string &name) const {
   const auto bytes = current_bytes();
-  RVT_TRY(write_all(fd, bytes.data(), bytes.size(), name));
+  RVT_TRY(pwrite_all(fd, bytes.data(), bytes.size(), 0, name));
   if (new_sections_.empty())
     return Status::ok(); // every edit is in place: the layout does not move
   if (!libelf_ready())

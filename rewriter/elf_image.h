@@ -146,6 +146,12 @@ public:
   Status write_word(size_t section, uint64_t offset, uint64_t value);
   void set_rela_addend(size_t rela_list_index, size_t entry, int64_t addend);
   void raise_addralign(size_t section, uint64_t align);
+  // Where those two edits land in the file (and how wide the field is:
+  // word_size()): the output check allows exactly these bytes to change.
+  uint64_t rela_addend_file_offset(size_t rela_list_index, size_t entry) const;
+  uint64_t addralign_file_offset(size_t section) const;
+  // The section whose file bytes hold a file offset, or null (headers, padding).
+  const Section *section_at_offset(uint64_t file_offset) const;
   size_t add_section(NewSection section); // returns the new section index
   const std::vector<NewSection> &new_sections() const { return new_sections_; }
 
@@ -160,6 +166,42 @@ public:
   // the edited bytes, then libelf lays out the added sections, if any.
   Status write_to_fd(int fd, const std::string &display_name) const;
 
+  // The edit list: every byte an edit reached (write_bytes, set_rela_addend,
+  // raise_addralign) lies in one of these file ranges. Kept as one bit per
+  // kEditBlock bytes of the file (a 94 MiB image: 185 KiB), so recording an
+  // edit costs a store; ranges closer than merge_gap are merged (one pwrite
+  // instead of two syscalls for a few bytes in between). In file order.
+  static constexpr uint64_t kEditBlock = 64;
+  struct FileRange {
+    uint64_t lo = 0, hi = 0;
+  };
+  std::vector<FileRange> edited_ranges(uint64_t merge_gap = 4096) const;
+  bool edited() const { return edited_; }
+
+  // Only the changes: fd (empty) receives the input's bytes outside
+  // `ranges`, copied inside the kernel by copy_file_range (shared extents on
+  // file systems that have them, no trip through user space on the others),
+  // and the edited bytes of `ranges` by pwrite. Where the kernel refuses the
+  // copy (another file system, no support, copy = false) the same bytes come
+  // from memory, which holds the input there. Needs the input file (load())
+  // and no added sections.
+  struct WriteStats {
+    uint64_t copied = 0;   // bytes copied by the kernel
+    uint64_t written = 0;  // bytes written from memory
+    size_t ranges = 0;     // edited ranges written
+    bool copy_refused = false;
+  };
+  Expected<WriteStats> write_changes_to_fd(int fd, const std::vector<FileRange> &ranges,
+                                           bool copy, const std::string &display_name) const;
+  // The input file as load() opened it, or -1.
+  int input_fd() const { return file_ ? *file_ : -1; }
+  // The input still has the size and modification time load() saw: its
+  // unchanged bytes were copied from the file itself, after the analysis.
+  Status check_input_unchanged(const std::string &display_name) const;
+  // Original bytes at a file offset (any part of the file, headers
+  // included), like read_original.
+  Status read_original_at(uint64_t file_offset, std::span<uint8_t> out) const;
+
   Error error(std::string what) const { return make_error(path_, std::move(what)); }
   Error error_at(size_t section, uint64_t offset, std::string what) const;
 
@@ -172,6 +214,7 @@ private:
                            const std::string &shape) const;
 
   uint8_t *edit_base(); // image_, writable; saves what read_original needs first
+  void mark_edited(uint64_t file_offset, uint64_t length); // the edit list
 
   std::string path_;
   // The file's bytes, edits included: mapped (private) or owned. image_owner_
@@ -197,6 +240,8 @@ private:
       std::make_shared<const std::vector<Symbol>>();
   std::vector<size_t> symbol_sections_; // symtab, its strtab and SHN_XINDEX table
   std::vector<bool> edited_sections_;   // by index: an edit landed in its bytes
+  std::vector<uint64_t> edited_blocks_; // bit per kEditBlock bytes: edited_ranges()
+  int64_t input_mtime_ns_ = 0;          // load(): check_input_unchanged()
   std::vector<RelaSection> relas_;
 
   std::vector<NewSection> new_sections_;

@@ -19,6 +19,23 @@ std::string directory_of(const std::string &path) {
 }
 } // namespace
 
+Expected<uint64_t> copy_file_bytes(int in_fd, int out_fd, uint64_t lo, uint64_t hi) {
+  loff_t in_at = loff_t(lo), out_at = loff_t(lo);
+  while (uint64_t(in_at) < hi) {
+    const ssize_t n = copy_file_range(in_fd, &in_at, out_fd, &out_at, size_t(hi - uint64_t(in_at)), 0);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EXDEV || errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL ||
+                  errno == EBADF || errno == EPERM))
+      break; // refused: the caller writes these bytes
+    if (n < 0)
+      return make_error("", std::string("write failed: ") + std::strerror(errno));
+    if (n == 0)
+      break; // the input ends early (it shrank): the caller's check says so
+  }
+  return uint64_t(in_at) - lo;
+}
+
 Expected<AtomicFile> AtomicFile::create(const std::string &final_path, mode_t mode,
                                         bool durable) {
   struct stat st {};

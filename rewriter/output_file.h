@@ -19,6 +19,14 @@
 
 namespace rvtramp {
 
+// Copies [lo, hi) of in_fd to the same offsets of out_fd inside the kernel
+// (copy_file_range: shared extents where the file system has them, a page
+// cache copy on the others; never through user space). Returns the bytes
+// copied: fewer than hi - lo when the kernel refused to go on (another file
+// system, no support: EXDEV, EOPNOTSUPP, ENOSYS, EINVAL), and the caller
+// writes the rest itself. A real failure (ENOSPC, EIO) is an Error.
+Expected<uint64_t> copy_file_bytes(int in_fd, int out_fd, uint64_t lo, uint64_t hi);
+
 class AtomicFile {
 public:
   static Expected<AtomicFile> create(const std::string &final_path, mode_t mode,
