@@ -403,10 +403,11 @@ Status ElfImage::parse(bool reuse_symbols) {
       s.addr = 0;
     if ((s.flags & SHF_COMPRESSED) && ((s.flags & SHF_ALLOC) || !s.has_file_bytes()))
       return error("section " + s.name + ": SHF_COMPRESSED on an allocated or NOBITS section");
-    if ((s.flags & SHF_COMPRESSED) && s.addralign != (is64_ ? 8u : 4u))
-      return error("section " + s.name + ": compressed, with sh_addralign " +
-                   std::to_string(s.addralign) + " (the header needs " +
-                   std::to_string(is64_ ? 8 : 4) + ")");
+    // ld.lld gives compressed debug sections sh_addralign 1 (GNU ld 8, the
+    // alignment of their header): readelf and the kernel accept either.
+    // rvtramp never reads them and writes them unchanged (copied), except
+    // when libelf lays the whole file out (--emit-mcount-loc on an object),
+    // where libelf checks them itself.
     // Contents may not sit on the ELF header or the header tables: libelf
     // writes those too, and one would overwrite the other.
     if (s.has_file_bytes() && s.offset < ehdr_size)

@@ -67,6 +67,31 @@ assert moved == fixups and fixups > 0, f"{moved} addends moved, {fixups} fixups"
 print(f"ok: {len(sites)} table entries, {moved} RELATIVE addends moved to P")
 PY
 
+# ld.lld's compressed debug sections have sh_addralign 1 (GNU ld: 8); the
+# kernel's DEBUG_INFO_COMPRESSED_ZLIB links vmlinux that way with LLVM
+if command -v clang-19 >/dev/null && command -v ld.lld-19 >/dev/null; then
+	S=$HERE/../../fixtures/src
+	for p in a b; do
+		clang-19 --target=riscv64-linux-gnu -march=rv64gc -mabi=lp64d -g -O2 -fno-pie \
+			-mcmodel=medany -fpatchable-function-entry=13 -I"$S" -DPREFIX=${p}_ \
+			-c "$S/sites.c" -o "$T/g$p.o" || fail "clang -g sites.c"
+	done
+	ld.lld-19 --defsym KERNEL_BASE=0xffffffff80000000 --compress-debug-sections=zlib \
+		-T "$S/vmlinux.lds" "$L/head.o" "$T/ga.o" "$T/gb.o" -o "$T/gz" || fail "ld.lld --compress-debug-sections"
+	"${CROSS}readelf" -SW "$T/gz" | grep -E ' \.debug_info ' | grep -q -E ' C +0 +0 +1$' ||
+		fail "ld.lld did not write .debug_info compressed with sh_addralign 1: $("${CROSS}readelf" -SW "$T/gz" | grep debug_info)"
+	"$RVTRAMP" rewrite --strict "$T/gz" -o "$T/gz.rv" >"$T/out" 2>&1 || fail "rewrite of the compressed-debug image: $(cat "$T/out")"
+	"$RVTRAMP" verify "$T/gz.rv" --against "$T/gz" >/dev/null || fail "verify --against of the compressed-debug image"
+	"${CROSS}readelf" -wi "$T/gz" >"$T/gz.dwarf" 2>&1
+	"${CROSS}readelf" -wi "$T/gz.rv" >"$T/gz.rv.dwarf" 2>&1
+	grep -q DW_TAG_subprogram "$T/gz.dwarf" || fail "no DWARF read from the compressed-debug image"
+	# (the first lines name the file)
+	sed 1,2d "$T/gz.dwarf" >"$T/a"
+	sed 1,2d "$T/gz.rv.dwarf" >"$T/b"
+	cmp -s "$T/a" "$T/b" || fail "the compressed debug info reads differently after the rewrite"
+	ok "ld.lld --compress-debug-sections=zlib (sh_addralign 1): rewritten, debug info intact"
+fi
+
 # really malformed stays refused: a relocation against a symbol while the
 # relocation section has no symbol table
 python3 - "$L/vmlinux13_pie" "$T/badsym" <<'PY' || fail "could not build the bad-symbol input"
