@@ -1,6 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Shared by scripts/kernel-e2e and scripts/kernel-distro (sourced; the caller
-# defines die()).
+# Shared by the scripts/kernel-* boot scripts (sourced; the caller defines
+# die()).
+
+# The WARN of stock 6.12's failing kprobe event selftest: with
+# KPROBES_ON_FTRACE a kprobe on a traced function's entry (its ftrace site) is
+# refused. Stock's known failure, reported and not held against it.
+stock_kprobe_warning='WARNING: .* at kernel/trace/trace_kprobe.c'
 
 # The kernel's own ftrace startup selftests, from a console log: prints
 # "<passed> <problems>". Every "Testing ..." must be answered by a PASSED
