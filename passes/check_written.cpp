@@ -67,6 +67,24 @@ Status pread_all(int fd, uint8_t *p, size_t n, uint64_t at) {
   return Status::ok();
 }
 
+// How many of n bytes differ: eight at a time (a byte loop was a third of
+// the check's CPU time at 122K sites).
+uint64_t bytes_differing(const uint8_t *a, const uint8_t *b, uint64_t n) {
+  uint64_t count = 0, k = 0;
+  constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
+  for (; k + 8 <= n; k += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + k, 8);
+    std::memcpy(&y, b + k, 8);
+    const uint64_t d = x ^ y;
+    // The top bit of each byte of d that is not zero.
+    count += uint64_t(__builtin_popcountll((((d & kLow7) + kLow7) | d) & ~kLow7));
+  }
+  for (; k < n; ++k)
+    count += a[k] != b[k];
+  return count;
+}
+
 uint64_t read_le(const uint8_t *p, unsigned width) {
   uint64_t v = 0;
   for (unsigned i = 0; i < width; ++i)
@@ -178,7 +196,9 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
     Status status = Status::ok();
   };
   auto compare = [&](Part &part) {
-    constexpr uint64_t kChunk = uint64_t(1) << 20;
+    // Two 256 KiB buffers stay in a core's L2 between the reads and the
+    // comparisons (1 MiB chunks went out to memory and back).
+    constexpr uint64_t kChunk = uint64_t(1) << 18;
     std::vector<uint8_t> written, original;
     for (const ElfImage::FileRange &r : part.ranges) {
       for (uint64_t lo = r.lo; lo < r.hi; lo += kChunk) {
@@ -201,8 +221,7 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
           part.status = got;
           return;
         }
-        for (uint64_t k = 0; k < n; ++k)
-          part.changed += original[k] != written[k];
+        part.changed += bytes_differing(original.data(), written.data(), n);
         for (auto m = std::lower_bound(moved.begin(), moved.end(), KeyPair{lo, 0});
              m != moved.end() && m->first + w <= hi; ++m) {
           if (!moved_ok(*m, original.data() + (m->first - lo)) && part.problems.size() < 50)
