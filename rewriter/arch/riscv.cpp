@@ -258,6 +258,29 @@ constexpr StepTable make_step_table(bool rv32) {
   return t;
 }
 constexpr StepTable kStepRV64 = make_step_table(false), kStepRV32 = make_step_table(true);
+
+// The same ten bits, for the window below: the length an instruction
+// starting there has (2 or 4; a branch candidate's too, as candidate() will
+// find it) and, in kBranchBit, whether it is a branch candidate. The
+// f3 = 2, 3 words of the branch opcode are not instructions and step 2
+// (bits 14..13 = 01 say so; bit 12 is not needed).
+constexpr uint8_t kBranchBit = 0x80;
+constexpr StepTable make_info_table(const StepTable &step) {
+  StepTable t{};
+  for (uint32_t i = 0; i < t.size(); ++i) {
+    const uint32_t h = (i & 0x7f) | ((i & 0x380) << 6);
+    if (step[i] != 0)
+      t[i] = step[i];
+    else if ((h & 3) != 3)
+      t[i] = 2 | kBranchBit;
+    else if ((h & 0x7f) == 0x63 && ((h >> 13) & 3) == 1)
+      t[i] = 2;
+    else
+      t[i] = 4 | kBranchBit;
+  }
+  return t;
+}
+constexpr StepTable kInfoRV64 = make_info_table(kStepRV64), kInfoRV32 = make_info_table(kStepRV32);
 } // namespace
 
 void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
@@ -291,31 +314,37 @@ void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
     return 4;
   };
   size_t at = 0;
-  // 32 halfwords at a time: first what each would be if an instruction
-  // started there (independent table loads, no chain through memory), then
-  // a walk over the starts in registers. Instruction length is the only
-  // thing carried from one instruction to the next.
+  // 32 halfwords at a time, without a walk from one instruction to the
+  // next: each halfword's length if an instruction started there (W: 4
+  // bytes) comes from a table, and the starts follow from W by bit
+  // arithmetic. The window starts on an instruction; inside a run of W
+  // halfwords beginning at position r (always a start) the starts are r,
+  // r+2, ..., so the halfwords covered by a 4-byte instruction are those
+  // right after a run member at an even distance from its run's start.
+  // Only the branch candidates among the starts are then looked at.
+  const StepTable &info = xlen_ == Xlen::RV32 ? kInfoRV32 : kInfoRV64;
+  constexpr uint64_t kEven = 0x5555555555555555ull;
   constexpr size_t kWindow = 64;
   while (at + kWindow + 4 <= n) {
-    uint32_t wide = 0, branch = 0;
+    uint64_t wide = 0, branch = 0;
     for (unsigned i = 0; i < kWindow / 2; ++i) {
       uint16_t h;
       std::memcpy(&h, code + at + 2 * i, 2);
       if constexpr (std::endian::native == std::endian::big)
         h = __builtin_bswap16(h);
-      const uint8_t len = step[step_index(h)];
-      wide |= uint32_t(len == 4) << i;
-      branch |= uint32_t(len == 0) << i;
+      const uint8_t x = info[step_index(h)];
+      wide |= uint64_t(x & 4) >> 2 << i;
+      branch |= uint64_t(x >> 7) << i;
     }
-    unsigned p = 0; // halfword index in the window; may end at 32 or 33
-    while (p < kWindow / 2) {
-      if ((branch >> p) & 1) [[unlikely]] {
-        p += unsigned(candidate(at + 2 * p) / 2);
-        continue;
-      }
-      p += 1 + ((wide >> p) & 1);
-    }
-    at += 2 * p;
+    const uint64_t run_starts = wide & ~(wide << 1);
+    // Members of runs that start at an even position: adding the start bit
+    // carries through its run and clears it.
+    const uint64_t from_even = wide & ~(wide + (run_starts & kEven));
+    const uint64_t even_in_run = (from_even & kEven) | (wide & ~from_even & ~kEven);
+    const uint64_t covered = even_in_run << 1; // bit 32: the next window's first halfword
+    for (uint64_t b = branch & ~covered & 0xffffffffu; b; b &= b - 1)
+      candidate(at + 2 * unsigned(__builtin_ctzll(b)));
+    at += kWindow + 2 * ((covered >> 32) & 1);
   }
   // The rest one instruction at a time; four bytes are readable up to n - 4.
   while (at + 4 <= n) {
