@@ -77,6 +77,8 @@ uint64_t bytes_differing(const uint8_t *a, const uint8_t *b, uint64_t n) {
     std::memcpy(&x, a + k, 8);
     std::memcpy(&y, b + k, 8);
     const uint64_t d = x ^ y;
+    if (!d)
+      continue; // most words of an edited range are not
     // The top bit of each byte of d that is not zero, moved to bit 0 of
     // its byte and summed by a multiply (no popcount instruction in the
     // baseline x86-64 the package targets: a call per word).
