@@ -306,10 +306,11 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
     const uint64_t p = s.tramp_address();
     const std::span<const uint8_t> bytes =
         edited.subspan(at + (s.fixup ? 2 : 0), riscv::kTrampolineSize);
-    // match_trampoline's answer depends on the bytes and the layout only:
-    // bytes equal to ones it found right for that layout are right too.
+    // match_trampoline's answer depends on the bytes, the layout and P
+    // being 4-aligned only: bytes equal to ones it found right for that
+    // layout are right too.
     const size_t li = riscv::layout_for(p) == riscv::Layout::A8;
-    bool right = matched[li] && std::memcmp(bytes.data(), matched_bytes[li].data(),
+    bool right = matched[li] && (p & 3) == 0 && std::memcmp(bytes.data(), matched_bytes[li].data(),
                                             riscv::kTrampolineSize) == 0;
     if (!right) {
       const auto t = riscv::match_trampoline(bytes, p, ctx.xlen);

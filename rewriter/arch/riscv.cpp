@@ -361,12 +361,13 @@ void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
   size_t at = 0;
   // 32 halfwords at a time, without a walk from one instruction to the
   // next: each halfword's length if an instruction started there (W: 4
-  // bytes) comes from a table, and the starts follow from W by bit
-  // arithmetic. The window starts on an instruction; inside a run of W
-  // halfwords beginning at position r (always a start) the starts are r,
-  // r+2, ..., so the halfwords covered by a 4-byte instruction are those
-  // right after a run member at an even distance from its run's start.
-  // Only the branch candidates among the starts are then looked at.
+  // bytes) comes from SSE2 compares (a table elsewhere), and the starts
+  // follow from W by bit arithmetic. The window starts on an instruction;
+  // inside a run of W halfwords beginning at position r (always a start)
+  // the starts are r, r+2, ..., so the halfwords covered by a 4-byte
+  // instruction are those right after a run member at an even distance
+  // from its run's start. Only the branch candidates among the starts are
+  // then looked at.
   const StepTable &info = xlen_ == Xlen::RV32 ? kInfoRV32 : kInfoRV64;
   constexpr uint64_t kEven = 0x5555555555555555ull;
   constexpr size_t kWindow = 64;
