@@ -7,6 +7,7 @@
 // __mcount_loc must be in ascending order, holding the original's entries
 // (moved to P where a site moved).
 #include "passes.h"
+#include "sort_keys.h"
 
 #include <algorithm>
 #include <cstring>
@@ -456,9 +457,15 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
     // to one. Both ascending, the smallest unmatched original in
     // [x - 2, x] is the greedy choice that finds a matching whenever one
     // exists (even with entries 2 apart in a damaged table).
-    std::vector<uint64_t> want = *was, got = v;
-    std::sort(want.begin(), want.end());
-    std::sort(got.begin(), got.end());
+    // A radix sort (the original of an unsorted riscv table is 10^5 words);
+    // the checked table is usually sorted already and is then used as is.
+    std::vector<uint64_t> &want = *was, sorted_got;
+    sort_words(want);
+    if (descent != v.end()) {
+      sorted_got = v;
+      sort_words(sorted_got);
+    }
+    const std::vector<uint64_t> &got = descent == v.end() ? v : sorted_got;
     size_t i = 0;
     std::optional<uint64_t> unmatched;
     for (uint64_t x : got) {

@@ -213,6 +213,9 @@ private:
   Status check_within_file(const std::string &what, uint64_t offset, uint64_t size,
                            const std::string &shape) const;
 
+  // [offset, offset + length) lies in the file bytes of section: read()
+  // would succeed.
+  bool in_section(size_t section, uint64_t offset, uint64_t length) const;
   uint8_t *edit_base(); // image_, writable; saves what read_original needs first
   void mark_edited(uint64_t file_offset, uint64_t length); // the edit list
 

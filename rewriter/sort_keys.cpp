@@ -43,4 +43,28 @@ void sort_key_pairs(std::vector<KeyPair> &v) {
       pass<true>(v, tmp, shift);
 }
 
+void sort_words(std::vector<uint64_t> &v) {
+  if (v.size() < 4096 || std::is_sorted(v.begin(), v.end())) {
+    if (!std::is_sorted(v.begin(), v.end()))
+      std::sort(v.begin(), v.end());
+    return;
+  }
+  uint64_t varies = 0;
+  for (uint64_t x : v)
+    varies |= x ^ v.front();
+  std::vector<uint64_t> tmp(v.size());
+  for (unsigned shift = 0; shift < 64; shift += 8) {
+    if (!(varies >> shift & 0xff))
+      continue;
+    std::array<size_t, 257> start{};
+    for (uint64_t x : v)
+      ++start[(x >> shift & 0xff) + 1];
+    for (size_t d = 1; d < start.size(); ++d)
+      start[d] += start[d - 1];
+    for (uint64_t x : v)
+      tmp[start[x >> shift & 0xff]++] = x;
+    v.swap(tmp);
+  }
+}
+
 } // namespace rvtramp

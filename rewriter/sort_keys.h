@@ -19,4 +19,8 @@ using KeyPair = std::pair<uint64_t, uint64_t>;
 // passes; the radix sort is stable and keeps that order among equal keys.
 void sort_key_pairs(std::vector<KeyPair> &v);
 
+// Sorts plain words (table values) the same way: a radix sort over the
+// bytes that vary, std::sort below 4096 words.
+void sort_words(std::vector<uint64_t> &v);
+
 } // namespace rvtramp

@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace rvtramp::riscv {
 namespace {
@@ -88,6 +91,11 @@ unsigned instruction_length(uint16_t h) {
 
 uint32_t nop_run(std::span<const uint8_t> b) {
   size_t at = 0;
+  // Four c.nops at a time first: a site is mostly a run of them.
+  constexpr uint8_t kFourCNops[8] = {kCNop & 0xff, kCNop >> 8, kCNop & 0xff, kCNop >> 8,
+                                     kCNop & 0xff, kCNop >> 8, kCNop & 0xff, kCNop >> 8};
+  while (at + 8 <= b.size() && std::memcmp(b.data() + at, kFourCNops, 8) == 0)
+    at += 8;
   while (at + 2 <= b.size()) {
     const uint16_t h = uint16_t(b[at] | b[at + 1] << 8);
     if (h == kCNop) {
@@ -258,6 +266,66 @@ constexpr StepTable make_step_table(bool rv32) {
   return t;
 }
 constexpr StepTable kStepRV64 = make_step_table(false), kStepRV32 = make_step_table(true);
+
+// The same ten bits, for the window below: the length an instruction
+// starting there has (2 or 4; a branch candidate's too, as candidate() will
+// find it) and, in kBranchBit, whether it is a branch candidate. The
+// f3 = 2, 3 words of the branch opcode are not instructions and step 2
+// (bits 14..13 = 01 say so; bit 12 is not needed).
+constexpr uint8_t kBranchBit = 0x80;
+constexpr StepTable make_info_table(const StepTable &step) {
+  StepTable t{};
+  for (uint32_t i = 0; i < t.size(); ++i) {
+    const uint32_t h = (i & 0x7f) | ((i & 0x380) << 6);
+    if (step[i] != 0)
+      t[i] = step[i];
+    else if ((h & 3) != 3)
+      t[i] = 2 | kBranchBit;
+    else if ((h & 0x7f) == 0x63 && ((h >> 13) & 3) == 1)
+      t[i] = 2;
+    else
+      t[i] = 4 | kBranchBit;
+  }
+  return t;
+}
+constexpr StepTable kInfoRV64 = make_info_table(kStepRV64), kInfoRV32 = make_info_table(kStepRV32);
+
+#if defined(__SSE2__)
+// The info table's two bits for 32 halfwords, eight per compare (the table
+// lookups were most of the sweep: a load and five shifts per halfword).
+// The same rules as make_step_table and make_info_table, as compares; the
+// branch scan test holds them to the table's answers.
+void classify_window_sse2(const uint8_t *code, bool rv32, uint64_t &wide, uint64_t &branch) {
+  auto k = [](uint32_t x) { return _mm_set1_epi16(short(uint16_t(x))); };
+  const __m128i low2 = k(3), len48 = k(0x1c), op7 = k(0x7f), f3hi = k(0x6000), q = k(0xe003);
+  __m128i w16[4], b16[4];
+  for (int i = 0; i < 4; ++i) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i *>(code + 16 * i));
+    const __m128i op = _mm_and_si128(h, op7), quad = _mm_and_si128(h, q);
+    const __m128i is_long = _mm_cmpeq_epi16(_mm_and_si128(h, low2), low2);
+    const __m128i is48 = _mm_cmpeq_epi16(_mm_and_si128(h, len48), len48);
+    const __m128i is_b = _mm_cmpeq_epi16(op, k(0x63));
+    const __m128i f3_2_3 = _mm_cmpeq_epi16(_mm_and_si128(h, f3hi), k(0x2000));
+    // 4 bytes: bits 1..0 = 11, not a 48-bit or longer encoding, not the
+    // branch opcode's f3 = 2, 3 (no instruction: stepped a halfword).
+    w16[i] = _mm_andnot_si128(_mm_or_si128(is48, _mm_and_si128(is_b, f3_2_3)), is_long);
+    __m128i c = _mm_or_si128(_mm_cmpeq_epi16(quad, k(0xa001)),
+                             _mm_or_si128(_mm_cmpeq_epi16(quad, k(0xc001)),
+                                          _mm_cmpeq_epi16(quad, k(0xe001))));
+    if (rv32)
+      c = _mm_or_si128(c, _mm_cmpeq_epi16(quad, k(0x2001)));
+    b16[i] = _mm_or_si128(_mm_or_si128(c, _mm_cmpeq_epi16(op, k(0x6f))),
+                          _mm_andnot_si128(f3_2_3, is_b));
+  }
+  auto mask = [](const __m128i *v) {
+    const uint64_t lo = uint32_t(_mm_movemask_epi8(_mm_packs_epi16(v[0], v[1])));
+    const uint64_t hi = uint32_t(_mm_movemask_epi8(_mm_packs_epi16(v[2], v[3])));
+    return lo | hi << 16;
+  };
+  wide = mask(w16);
+  branch = mask(b16);
+}
+#endif
 } // namespace
 
 void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
@@ -291,31 +359,43 @@ void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
     return 4;
   };
   size_t at = 0;
-  // 32 halfwords at a time: first what each would be if an instruction
-  // started there (independent table loads, no chain through memory), then
-  // a walk over the starts in registers. Instruction length is the only
-  // thing carried from one instruction to the next.
+  // 32 halfwords at a time, without a walk from one instruction to the
+  // next: each halfword's length if an instruction started there (W: 4
+  // bytes) comes from SSE2 compares (a table elsewhere), and the starts
+  // follow from W by bit arithmetic. The window starts on an instruction;
+  // inside a run of W halfwords beginning at position r (always a start)
+  // the starts are r, r+2, ..., so the halfwords covered by a 4-byte
+  // instruction are those right after a run member at an even distance
+  // from its run's start. Only the branch candidates among the starts are
+  // then looked at.
+  const StepTable &info = xlen_ == Xlen::RV32 ? kInfoRV32 : kInfoRV64;
+  constexpr uint64_t kEven = 0x5555555555555555ull;
   constexpr size_t kWindow = 64;
   while (at + kWindow + 4 <= n) {
-    uint32_t wide = 0, branch = 0;
+    uint64_t wide = 0, branch = 0;
+#if defined(__SSE2__)
+    (void)info;
+    classify_window_sse2(code + at, xlen_ == Xlen::RV32, wide, branch);
+#else
     for (unsigned i = 0; i < kWindow / 2; ++i) {
       uint16_t h;
       std::memcpy(&h, code + at + 2 * i, 2);
       if constexpr (std::endian::native == std::endian::big)
         h = __builtin_bswap16(h);
-      const uint8_t len = step[step_index(h)];
-      wide |= uint32_t(len == 4) << i;
-      branch |= uint32_t(len == 0) << i;
+      const uint8_t x = info[step_index(h)];
+      wide |= uint64_t(x & 4) >> 2 << i;
+      branch |= uint64_t(x >> 7) << i;
     }
-    unsigned p = 0; // halfword index in the window; may end at 32 or 33
-    while (p < kWindow / 2) {
-      if ((branch >> p) & 1) [[unlikely]] {
-        p += unsigned(candidate(at + 2 * p) / 2);
-        continue;
-      }
-      p += 1 + ((wide >> p) & 1);
-    }
-    at += 2 * p;
+#endif
+    const uint64_t run_starts = wide & ~(wide << 1);
+    // Members of runs that start at an even position: adding the start bit
+    // carries through its run and clears it.
+    const uint64_t from_even = wide & ~(wide + (run_starts & kEven));
+    const uint64_t even_in_run = (from_even & kEven) | (wide & ~from_even & ~kEven);
+    const uint64_t covered = even_in_run << 1; // bit 32: the next window's first halfword
+    for (uint64_t b = branch & ~covered & 0xffffffffu; b; b &= b - 1)
+      candidate(at + 2 * unsigned(__builtin_ctzll(b)));
+    at += kWindow + 2 * ((covered >> 32) & 1);
   }
   // The rest one instruction at a time; four bytes are readable up to n - 4.
   while (at + 4 <= n) {

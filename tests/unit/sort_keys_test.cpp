@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <gtest/gtest.h>
 #include <random>
+#include <tuple>
 
 using namespace rvtramp;
 
@@ -48,4 +49,20 @@ TEST(SortKeys, AlreadySortedStaysPut) {
   auto v = make(10000, 1, 0, 1u << 30, 5);
   std::sort(v.begin(), v.end());
   expect_sorted_like_std(v);
+}
+
+TEST(SortKeys, WordsLikeStd) {
+  for (auto [n, spread, seed] : {std::tuple<size_t, uint64_t, unsigned>{122000, 20u << 20, 6},
+                                 {30000, ~uint64_t(0), 7},
+                                 {5000, 16, 8}, // many equal words
+                                 {100, 1000, 9}}) {
+    std::mt19937_64 rng(seed);
+    std::vector<uint64_t> v(n);
+    for (uint64_t &x : v)
+      x = 0xffffffff80000000ull + rng() % spread;
+    auto want = v;
+    std::sort(want.begin(), want.end());
+    sort_words(v);
+    EXPECT_TRUE(v == want) << n;
+  }
 }
