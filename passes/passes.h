@@ -51,6 +51,7 @@ std::string nothing_rewritten_reason(const Context &ctx);
 struct VerifyResult {
   size_t entries = 0;        // sites named by the tables
   size_t disabled = 0;       // well-formed layouts, toggle off
+  size_t disabled_j = 0;     // of those in an RVC image, the j .+24 form (not c.j)
   size_t enabled = 0;        // well-formed layouts, toggle on
   size_t untouched = 0;      // still reserved nops (skipped or never rewritten)
   size_t calls = 0;          // -pg call sites
