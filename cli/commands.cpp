@@ -157,6 +157,8 @@ std::string rewrite_report_json(const RewriteRequest &req, const RewriteOutcome 
                                 {"untouched", o.verify.untouched},
                                 {"compared_bytes", o.verify.compared_bytes},
                                 {"mcount_loc_sorted_entries", o.verify.sorted_entries},
+                                {"mcount_loc_entries", o.verify.mcount_entries},
+                                {"mcount_loc_entries_matched", o.verify.mcount_matched},
                                 {"mcount_loc_entries_sorted_by_rewrite",
                                  o.ctx.sorted_mcount_entries},
                                 {"ok", o.verify.ok()}}}};
@@ -422,10 +424,20 @@ void add_verify_command(CLI::App &app, CommandResult &result) {
       if (ctx.rvc() && v.disabled)
         disabled += " (" + std::to_string(v.disabled - v.disabled_j) + " c.j, " +
                     std::to_string(v.disabled_j) + " j)";
+      // A linked image's __mcount_loc: in order, and (against the
+      // original) every entry there once, what HAVE_BUILDTIME_MCOUNT_SORT
+      // relies on.
+      std::string mcount;
+      if (v.mcount_entries)
+        mcount = ", __mcount_loc " + std::to_string(v.mcount_entries) + " entries " +
+                 (v.sorted_entries == v.mcount_entries ? "sorted" : "not sorted") +
+                 (orig ? (v.mcount_matched == v.mcount_entries ? ", each the original's"
+                                                                : ", not the original's")
+                       : "");
       std::printf("VERIFY %s: %zu entries, %s, %zu enabled, %zu untouched, "
-                  "%zu calls, %zu bytes compared: %s\n",
+                  "%zu calls%s, %zu bytes compared: %s\n",
                   base_name(args->file).c_str(), v.entries, disabled.c_str(), v.enabled,
-                  v.untouched, v.calls, v.compared_bytes, ok ? "ok" : "FAILED");
+                  v.untouched, v.calls, mcount.c_str(), v.compared_bytes, ok ? "ok" : "FAILED");
     }
     if (!ok)
       result.exit_code = kExitCheckFailed;

@@ -126,7 +126,7 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
   // the raised sh_addralign of an object's text.
   AllowedBytes may(size);
   std::vector<McountTable> sorted_tables;
-  if (img.type() == ET_EXEC)
+  if (!img.is_relocatable()) // a linked image, ET_EXEC or ET_DYN: emit sorts it
     sorted_tables = sortable_mcount_tables(img);
   for (const McountTable &t : sorted_tables) {
     may.allow(img.section(t.section).offset + t.lo, t.hi - t.lo);

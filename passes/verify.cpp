@@ -76,9 +76,10 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
         movable_addends.insert({r.relative_list, r.relative_entry});
     }
   }
-  // A sortable __mcount_loc (ET_EXEC) may be permuted as a whole, words and
-  // RELATIVE addends alike: check_mcount_order compares its entries instead.
-  if (a.type() == ET_EXEC)
+  // A sortable __mcount_loc (a linked image) may be permuted as a whole,
+  // words and RELATIVE addends alike: check_mcount_order compares its
+  // entries instead.
+  if (!a.is_relocatable())
     for (const McountTable &t : sortable_mcount_tables(a)) {
       auto &mask = entry_mask[t.section];
       if (mask.empty())
@@ -424,14 +425,15 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
 }
 } // namespace
 
-// ET_EXEC: each sortable __mcount_loc ascending once the image holds
+// A linked image (ET_EXEC, or ET_DYN: a relocatable vmlinux, whose entries
+// are R_RISCV_RELATIVE addends): each sortable __mcount_loc ascending once the image holds
 // trampolines (rvtramp wrote it, and rewrite sorts: an image never rewritten
 // keeps the link's order), and, against the original, the same entries: each
 // is an original one, or one moved by +2 (a fixup), and none is lost or
 // doubled.
 void check_mcount_order(const Context &ctx, const Context *original, VerifyResult &res) {
   const ElfImage &img = ctx.image;
-  if (img.type() != ET_EXEC)
+  if (img.is_relocatable())
     return;
   // A table word as "0xADDR symbol+0xOFF" (the original's symbols when
   // there is one: the checked file may be located without them).
@@ -455,6 +457,14 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
       continue;
     }
     const std::vector<uint64_t> &v = *values;
+    res.mcount_entries += v.size();
+    // Zero entries are functions the linker dropped: a few, never all. A
+    // table of zeros is what a sort that loses the values leaves (upstream's
+    // first riscv build-time sort did, and its sortedness test passed): it is
+    // sorted, and without --against nothing else would say so.
+    if (!v.empty() && std::all_of(v.begin(), v.end(), [](uint64_t x) { return x == 0; }))
+      problem("__mcount_loc at " + where + ": every one of its " + std::to_string(v.size()) +
+              " entries is 0 (the table was zeroed)");
     const auto descent = std::is_sorted_until(v.begin(), v.end());
     if (descent == v.end()) {
       res.sorted_entries += v.size();
@@ -509,6 +519,8 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
               (unmatched ? "entry " + entry(*unmatched) + " is new"
                          : "original entry " + entry(want[i]) + " is lost or doubled") +
               ")");
+    else
+      res.mcount_matched += v.size();
   }
 }
 
