@@ -149,12 +149,16 @@ std::string rewrite_report_json(const RewriteRequest &req, const RewriteOutcome 
                     {"fixups", o.fixups},
                     {"skipped", o.skipped},
                     {"already", o.already},
+                    {"disabled_toggle", riscv::toggle_form_name(o.ctx.disabled_toggle)},
                     {"verify", {{"entries", o.verify.entries},
                                 {"disabled", o.verify.disabled},
+                                {"disabled_j", o.verify.disabled_j},
                                 {"enabled", o.verify.enabled},
                                 {"untouched", o.verify.untouched},
                                 {"compared_bytes", o.verify.compared_bytes},
                                 {"mcount_loc_sorted_entries", o.verify.sorted_entries},
+                                {"mcount_loc_entries", o.verify.mcount_entries},
+                                {"mcount_loc_entries_matched", o.verify.mcount_matched},
                                 {"mcount_loc_entries_sorted_by_rewrite",
                                  o.ctx.sorted_mcount_entries},
                                 {"ok", o.verify.ok()}}}};
@@ -201,7 +205,7 @@ void add_sites_command(CLI::App &app, CommandResult &result) {
 
 void add_rewrite_command(CLI::App &app, CommandResult &result) {
   struct Args {
-    std::string input, output, dest, state = "disabled", report;
+    std::string input, output, dest, state = "disabled", disabled_toggle = "auto", report;
     bool in_place = false, strict = false, quiet = false, allow_relax = false,
          emit_mcount_loc = false, time_passes = false, fsync = false, verbose = false;
     std::optional<uint32_t> reserved;
@@ -215,8 +219,15 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
   cmd->add_option("--dest", args->dest,
                   "literal: SYMBOL or ADDRESS (default ftrace_caller when defined, else 0; "
                   "0 for modules and position-independent images)");
-  cmd->add_option("--state", args->state, "toggle state written: disabled (j +24) or enabled")
+  cmd->add_option("--state", args->state,
+                  "toggle state written: disabled (c.j .+24 with RVC, else j .+24) or enabled "
+                  "(auipc t0, 0)")
       ->check(CLI::IsMember({"disabled", "enabled"}));
+  cmd->add_option("--disabled-toggle", args->disabled_toggle,
+                  "form of the disabled toggle: auto (c.j .+24 and a zero halfword when the "
+                  "image has RVC, so that the two states differ in one halfword; else j .+24), "
+                  "j (j .+24 always: kernels of the series that predate the c.j form), or c.j")
+      ->check(CLI::IsMember({"auto", "j", "c.j"}));
   cmd->add_flag("--strict", args->strict, "exit 1 if any site is skipped");
   cmd->add_option("--report", args->report,
                   "write the plan as JSON to FILE (written together with the output, or neither)");
@@ -259,6 +270,9 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
       req.options.dest = args->dest;
     req.options.state = args->state == "enabled" ? riscv::ToggleState::Enabled
                                                  : riscv::ToggleState::Disabled;
+    if (args->disabled_toggle != "auto")
+      req.options.disabled_toggle = args->disabled_toggle == "j" ? riscv::DisabledToggle::J
+                                                                 : riscv::DisabledToggle::CJ;
     req.options.allow_relax = args->allow_relax;
     req.options.emit_mcount_loc = args->emit_mcount_loc;
     req.options.reserved = args->reserved;
@@ -403,11 +417,28 @@ void add_verify_command(CLI::App &app, CommandResult &result) {
                 << "the file was not rewritten (verify --strict fails it)\n";
     }
     const bool ok = v.ok() && !strict_failed;
-    if (!args->quiet)
-      std::printf("VERIFY %s: %zu entries, %zu disabled, %zu enabled, %zu untouched, "
-                  "%zu calls, %zu bytes compared: %s\n",
-                  base_name(args->file).c_str(), v.entries, v.disabled, v.enabled, v.untouched,
-                  v.calls, v.compared_bytes, ok ? "ok" : "FAILED");
+    if (!args->quiet) {
+      // An RVC image's disabled toggles by form: c.j is what rewrite writes,
+      // j what it wrote before (accepted: the kernel converts it at init).
+      std::string disabled = std::to_string(v.disabled) + " disabled";
+      if (ctx.rvc() && v.disabled)
+        disabled += " (" + std::to_string(v.disabled - v.disabled_j) + " c.j, " +
+                    std::to_string(v.disabled_j) + " j)";
+      // A linked image's __mcount_loc: in order, and (against the
+      // original) every entry there once, what HAVE_BUILDTIME_MCOUNT_SORT
+      // relies on.
+      std::string mcount;
+      if (v.mcount_entries)
+        mcount = ", __mcount_loc " + std::to_string(v.mcount_entries) + " entries " +
+                 (v.sorted_entries == v.mcount_entries ? "sorted" : "not sorted") +
+                 (orig ? (v.mcount_matched == v.mcount_entries ? ", each the original's"
+                                                                : ", not the original's")
+                       : "");
+      std::printf("VERIFY %s: %zu entries, %s, %zu enabled, %zu untouched, "
+                  "%zu calls%s, %zu bytes compared: %s\n",
+                  base_name(args->file).c_str(), v.entries, disabled.c_str(), v.enabled,
+                  v.untouched, v.calls, mcount.c_str(), v.compared_bytes, ok ? "ok" : "FAILED");
+    }
     if (!ok)
       result.exit_code = kExitCheckFailed;
   });

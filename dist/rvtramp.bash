@@ -18,6 +18,7 @@ _rvtramp() {
       esac
       return ;;
     --state) COMPREPLY=($(compgen -W "disabled enabled" -- "$cur")); return ;;
+    --disabled-toggle) COMPREPLY=($(compgen -W "auto j c.j" -- "$cur")); return ;;
     --budget-layout) COMPREPLY=($(compgen -W "stock call_ops seed24 seed26" -- "$cur")); return ;;
     --dest|--reserved|--max-overhead|--top) COMPREPLY=(); return ;;
     -o|--output|--report|--against|--baseline) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -27,7 +28,7 @@ _rvtramp() {
     "") opts="sites rewrite verify report help -h --help -V --version" ;;
     help) opts="sites rewrite verify report" ;;
     sites) opts="--format --time-passes -h --help" ;;
-    rewrite) opts="-o --output --in-place --dest --state --strict --report -q --quiet
+    rewrite) opts="-o --output --in-place --dest --state --disabled-toggle --strict --report -q --quiet
                    -v --verbose --allow-relax --emit-mcount-loc --reserved --fsync
                    --time-passes -h --help" ;;
     verify) opts="--against --strict -q --quiet -h --help" ;;

@@ -126,7 +126,7 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
   // the raised sh_addralign of an object's text.
   AllowedBytes may(size);
   std::vector<McountTable> sorted_tables;
-  if (img.type() == ET_EXEC)
+  if (!img.is_relocatable()) // a linked image, ET_EXEC or ET_DYN: emit sorts it
     sorted_tables = sortable_mcount_tables(img);
   for (const McountTable &t : sorted_tables) {
     may.allow(img.section(t.section).offset + t.lo, t.hi - t.lo);
@@ -313,9 +313,11 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
     bool right = matched[li] && (p & 3) == 0 && std::memcmp(bytes.data(), matched_bytes[li].data(),
                                             riscv::kTrampolineSize) == 0;
     if (!right) {
-      const auto t = riscv::match_trampoline(bytes, p, ctx.xlen);
+      // The disabled toggle in the form planned, not merely one verify accepts.
+      const auto t = riscv::match_trampoline(bytes, p, ctx.xlen, ctx.rvc());
       right = t && t->layout == riscv::layout_for(p) && t->state == ctx.options.state &&
-              t->dest == ctx.dest;
+              t->dest == ctx.dest &&
+              (t->state == riscv::ToggleState::Enabled || t->form == ctx.disabled_toggle);
       if (right) {
         std::copy(bytes.begin(), bytes.end(), matched_bytes[li].begin());
         matched[li] = true;
@@ -327,6 +329,8 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
       continue;
     }
     ++(ctx.options.state == riscv::ToggleState::Disabled ? res.disabled : res.enabled);
+    res.disabled_j += ctx.rvc() && ctx.options.state == riscv::ToggleState::Disabled &&
+                      ctx.disabled_toggle == riscv::DisabledToggle::J;
     if (!s.fixup)
       continue;
     // Entries of a moved site name P: a relocation's addend moved by +2;

@@ -107,15 +107,16 @@ Status emit_mcount_loc(Context &ctx) {
   return Status::ok();
 }
 
-// Ascending __mcount_loc (ET_EXEC). Sorted input stays sorted through the
+// Ascending __mcount_loc (a linked image: an ET_EXEC vmlinux, or an ET_DYN
+// one, riscv's CONFIG_RELOCATABLE). Sorted input stays sorted through the
 // moves (entries move by 0 or +2 and every rewritten site owns at least 24
 // bytes, so no other entry lies within 2 bytes of it); this sort is for
 // tables the link left unsorted, as riscv's is without
-// HAVE_BUILDTIME_MCOUNT_SORT. Slots are permuted, word and addend together;
-// relocation offsets stay.
+// HAVE_BUILDTIME_MCOUNT_SORT. Slots are permuted, word and R_RISCV_RELATIVE
+// addend together; relocation offsets stay.
 Status sort_mcount_tables(Context &ctx) {
   ElfImage &img = ctx.image;
-  if (img.type() != ET_EXEC)
+  if (img.is_relocatable())
     return Status::ok();
   const unsigned w = img.word_size();
   for (const McountTable &t : sortable_mcount_tables(img)) {
@@ -176,8 +177,13 @@ std::vector<McountTable> sortable_mcount_tables(const ElfImage &img) {
     std::vector<std::pair<size_t, size_t>> slot(n, {SIZE_MAX, 0});
     const auto &lists = img.relas();
     for (size_t l = 0; l < lists.size(); ++l) {
-      // Static relocations kept in a linked image (--emit-relocs) name the
-      // slots of their target section by address too.
+      // Static relocations kept in a linked image (--emit-relocs: riscv's
+      // relocatable vmlinux has an R_RISCV_64 against each .LPFE label in
+      // .rela.init.data) are not loaded and no loader applies them: they
+      // record the link, as they do for a site moved to S + 2, and are left
+      // as they are. Only loaded (SHF_ALLOC) relocations decide the value.
+      if (!(img.section(lists[l].index).flags & SHF_ALLOC))
+        continue;
       for (size_t e = 0; e < lists[l].entries.size(); ++e) {
         const Rela &r = lists[l].entries[e];
         if (r.offset + w <= a || r.offset >= b)
@@ -228,6 +234,35 @@ std::vector<McountTable> sortable_mcount_tables(const ElfImage &img) {
 Expected<std::vector<uint64_t>> mcount_values(const ElfImage &img, const McountTable &t,
                                               bool original) {
   const unsigned w = img.word_size();
+  std::vector<uint64_t> values((t.hi - t.lo) / w);
+  if (!t.relatives.empty()) {
+    // The addends as the file holds them (the word is 0 or the same:
+    // sortable_mcount_tables), not as relas() has them: the original's
+    // must be the file's before any edit (relas() holds the edited ones,
+    // so a check against them would compare the sorted table with itself),
+    // and the checked image's what is written.
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (const auto &[l, e] : t.relatives) {
+      const uint64_t at = img.rela_addend_file_offset(l, e);
+      lo = std::min(lo, at);
+      hi = std::max(hi, at + w);
+    }
+    std::vector<uint8_t> copy;
+    const uint8_t *span = nullptr;
+    if (original) {
+      copy.resize(hi - lo); // one read: a table's RELATIVEs lie together in .rela.dyn
+      RVT_TRY(img.read_original_at(lo, copy));
+      span = copy.data();
+    } else {
+      if (hi > img.current_bytes().size())
+        return img.error("internal: __mcount_loc addend past the end of the file");
+      span = img.current_bytes().data() + lo;
+    }
+    for (size_t i = 0; i < values.size(); ++i)
+      values[i] = load_le(span + (img.rela_addend_file_offset(t.relatives[i].first,
+                                                              t.relatives[i].second) - lo), w);
+    return values;
+  }
   std::vector<uint8_t> copy;
   const uint8_t *bytes = nullptr;
   if (original) {
@@ -239,11 +274,8 @@ Expected<std::vector<uint64_t>> mcount_values(const ElfImage &img, const McountT
     RVT_TRY(b);
     bytes = b->data();
   }
-  std::vector<uint64_t> values((t.hi - t.lo) / w);
   for (size_t i = 0; i < values.size(); ++i)
-    values[i] = t.relatives.empty() // the word is 0 or the same (sortable_mcount_tables)
-                    ? load_le(bytes + i * w, w)
-                    : uint64_t(img.relas()[t.relatives[i].first].entries[t.relatives[i].second].addend);
+    values[i] = load_le(bytes + i * w, w);
   return values;
 }
 

@@ -344,7 +344,7 @@ private:
     room = (offset & 1) ? 0 : riscv::nop_run(bytes);
     if (room)
       return SiteState::Nops;
-    if (auto t = riscv::match_trampoline(bytes, address, ctx_.xlen))
+    if (auto t = riscv::match_trampoline(bytes, address, ctx_.xlen, ctx_.rvc()))
       return t->state == riscv::ToggleState::Disabled ? SiteState::Disabled : SiteState::Enabled;
     return SiteState::Other;
   }

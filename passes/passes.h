@@ -51,11 +51,16 @@ std::string nothing_rewritten_reason(const Context &ctx);
 struct VerifyResult {
   size_t entries = 0;        // sites named by the tables
   size_t disabled = 0;       // well-formed layouts, toggle off
+  size_t disabled_j = 0;     // of those in an RVC image, the j .+24 form (not c.j)
   size_t enabled = 0;        // well-formed layouts, toggle on
   size_t untouched = 0;      // still reserved nops (skipped or never rewritten)
   size_t calls = 0;          // -pg call sites
   size_t compared_bytes = 0; // bytes compared against the original
-  size_t sorted_entries = 0; // __mcount_loc entries found in ascending order (ET_EXEC)
+  size_t sorted_entries = 0; // __mcount_loc entries found in ascending order (linked images)
+  size_t mcount_entries = 0; // entries of the __mcount_loc tables checked (sortable ones)
+  // Of those, entries matched one to one with the original's (each S, or
+  // S + 2): only when checked against an original.
+  size_t mcount_matched = 0;
   // Bytes that differ between the output and the input, when the check
   // compared them all (check_written: the edited ranges hold every change).
   std::optional<uint64_t> changed_bytes;

@@ -82,10 +82,25 @@ std::vector<uint64_t> gaps_to_next_site(const Context &ctx) {
   return gap;
 }
 
+// The disabled toggle's form (riscv.h, DisabledToggle): c.j .+24 with the C
+// extension, so that the kernel finds each site in its final form and a
+// halfword fetch sees one whole state; j .+24 without it, or when asked
+// (--disabled-toggle j: kernels of the series that accept only that form).
+Status resolve_disabled_toggle(Context &ctx) {
+  const auto asked = ctx.options.disabled_toggle;
+  if (asked == riscv::DisabledToggle::CJ && !ctx.rvc())
+    return ctx.image.error("--disabled-toggle c.j needs an image built with the C extension "
+                           "(EF_RISCV_RVC in e_flags): c.j is an illegal instruction without it");
+  ctx.disabled_toggle = asked.value_or(ctx.rvc() ? riscv::DisabledToggle::CJ
+                                                 : riscv::DisabledToggle::J);
+  return Status::ok();
+}
+
 } // namespace
 
 Status run_plan(Context &ctx) {
   RVT_TRY(resolve_dest(ctx));
+  RVT_TRY(resolve_disabled_toggle(ctx));
   const ElfImage &img = ctx.image;
   const std::vector<uint64_t> gap = gaps_to_next_site(ctx);
   for (Site &s : ctx.sites) {

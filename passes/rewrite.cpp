@@ -8,8 +8,10 @@ namespace rvtramp {
 Status run_rewrite(Context &ctx) {
   // Two layouts, one state and one literal for the whole image: built once
   // (a build per site was a fifth of this pass).
-  const auto a4 = riscv::build_trampoline(riscv::Layout::A4, ctx.xlen, ctx.options.state, ctx.dest);
-  const auto a8 = riscv::build_trampoline(riscv::Layout::A8, ctx.xlen, ctx.options.state, ctx.dest);
+  const auto a4 = riscv::build_trampoline(riscv::Layout::A4, ctx.xlen, ctx.options.state, ctx.dest,
+                                          ctx.disabled_toggle);
+  const auto a8 = riscv::build_trampoline(riscv::Layout::A8, ctx.xlen, ctx.options.state, ctx.dest,
+                                          ctx.disabled_toggle);
   for (const Site &s : ctx.sites) {
     if (s.decision != Decision::Rewrite)
       continue;

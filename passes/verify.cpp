@@ -76,9 +76,10 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
         movable_addends.insert({r.relative_list, r.relative_entry});
     }
   }
-  // A sortable __mcount_loc (ET_EXEC) may be permuted as a whole, words and
-  // RELATIVE addends alike: check_mcount_order compares its entries instead.
-  if (a.type() == ET_EXEC)
+  // A sortable __mcount_loc (a linked image) may be permuted as a whole,
+  // words and RELATIVE addends alike: check_mcount_order compares its
+  // entries instead.
+  if (!a.is_relocatable())
     for (const McountTable &t : sortable_mcount_tables(a)) {
       auto &mask = entry_mask[t.section];
       if (mask.empty())
@@ -263,12 +264,13 @@ std::string render_region(const riscv::Decoder &decoder, std::span<const uint8_t
   return out;
 }
 
-// The layout at P as rvtramp writes it, in the toggle state found there;
-// any literal is right, so it shows as "<literal>".
+// The layout at P as rvtramp writes it, in the toggle state found there
+// (disabled: in the form rvtramp writes for the image); any literal is
+// right, so it shows as "<literal>".
 std::string expected_layout(const riscv::Decoder &decoder, uint64_t p, riscv::Xlen xlen,
-                            riscv::ToggleState state) {
+                            riscv::ToggleState state, riscv::DisabledToggle form) {
   const riscv::Layout layout = riscv::layout_for(p);
-  const auto want = riscv::build_trampoline(layout, xlen, state, 0);
+  const auto want = riscv::build_trampoline(layout, xlen, state, 0, form);
   std::string text = render_region(decoder, want, p, layout);
   const std::string zero = "<literal 0x0>";
   if (const auto at = text.find(zero); at != std::string::npos)
@@ -279,6 +281,14 @@ std::string expected_layout(const riscv::Decoder &decoder, uint64_t p, riscv::Xl
 // Every table entry of ctx names a well-formed layout or reserved nops.
 void check_entries(const Context &ctx, const Context *original, VerifyResult &res) {
   const ElfImage &img = ctx.image;
+  // What the kernel accepts as a disabled toggle: with RVC c.j (what
+  // rvtramp writes) or j (what it wrote before, which the kernel converts);
+  // without RVC only j. Expected layouts are shown in the form written.
+  const bool rvc = ctx.rvc();
+  const riscv::DisabledToggle written_form =
+      rvc ? riscv::DisabledToggle::CJ : riscv::DisabledToggle::J;
+  const std::string other_toggles =
+      rvc ? " (or the toggle j .+24, or auipc t0, 0)" : " (or the toggle auipc t0, 0)";
   // One table entry as the check sees it: from a Site (run_locate) or a
   // CheckedEntry (run_locate_entries, which has no owners).
   struct Entry {
@@ -357,21 +367,29 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
       // A damaged trampoline still starts with a toggle: show its literal
       // as data, not as instructions decoded from it.
       std::optional<riscv::Layout> literal;
+      std::string why;
       if (found && found->size() >= 4 && (s.address & 3) == 0) {
         const uint32_t first = uint32_t((*found)[0]) | uint32_t((*found)[1]) << 8 |
                                uint32_t((*found)[2]) << 16 | uint32_t((*found)[3]) << 24;
-        if (first == riscv::toggle_word(riscv::ToggleState::Disabled) ||
-            first == riscv::toggle_word(riscv::ToggleState::Enabled))
+        const uint32_t cj = riscv::toggle_word(riscv::ToggleState::Disabled,
+                                               riscv::DisabledToggle::CJ);
+        if (first == riscv::toggle_word(riscv::ToggleState::Disabled, riscv::DisabledToggle::J) ||
+            first == cj ||
+            first == riscv::toggle_word(riscv::ToggleState::Enabled, riscv::DisabledToggle::J))
           literal = riscv::layout_for(s.address);
+        // match_trampoline takes a c.j toggle for a trampoline only with RVC.
+        if (first == cj && !rvc)
+          why = " (a c.j toggle in an image without the C extension, no EF_RISCV_RVC in "
+                "e_flags: an illegal instruction there)";
       }
       res.problems.push_back(
-          owner(s) + ": neither a trampoline nor reserved nops: found " +
+          owner(s) + ": neither a trampoline nor reserved nops" + why + ": found " +
           (found ? render_region(*ctx.decoder, *found, s.address, literal)
                  : found.error().what) +
           "; expected nops, or " + (s.address & 3 ? "c.nop; " : "") +
           expected_layout(*ctx.decoder, (s.address + 3) & ~uint64_t(3), ctx.xlen,
-                          riscv::ToggleState::Disabled) +
-          " (or the toggle auipc t0, 0)");
+                          riscv::ToggleState::Disabled, written_form) +
+          other_toggles);
       continue;
     }
     case SiteState::Disabled:
@@ -383,7 +401,8 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
       res.problems.push_back(owner(s) + ": " + bytes.error().what);
       continue;
     }
-    if (auto bad = riscv::check_decoded_trampoline(*ctx.decoder, *bytes, s.address, ctx.xlen)) {
+    if (auto bad = riscv::check_decoded_trampoline(*ctx.decoder, *bytes, s.address, ctx.xlen,
+                                                   rvc)) {
       const auto state = s.state == SiteState::Enabled ? riscv::ToggleState::Enabled
                                                        : riscv::ToggleState::Disabled;
       const riscv::Layout layout = riscv::layout_for(s.address);
@@ -391,22 +410,30 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
                              " trampoline (" + *bad + "): found " +
                              render_region(*ctx.decoder, *bytes, s.address, layout) +
                              "; expected " +
-                             expected_layout(*ctx.decoder, s.address, ctx.xlen, state));
+                             expected_layout(*ctx.decoder, s.address, ctx.xlen, state,
+                                             written_form));
       continue;
     }
     ++(s.state == SiteState::Disabled ? res.disabled : res.enabled);
+    // An RVC image's j toggles: accepted (the kernel converts them at
+    // init), counted so that a build can see they are not the form written.
+    if (s.state == SiteState::Disabled && rvc) {
+      const auto t = riscv::match_trampoline(*bytes, s.address, ctx.xlen, rvc);
+      res.disabled_j += t && t->form == riscv::DisabledToggle::J;
+    }
   }
 }
 } // namespace
 
-// ET_EXEC: each sortable __mcount_loc ascending once the image holds
+// A linked image (ET_EXEC, or ET_DYN: a relocatable vmlinux, whose entries
+// are R_RISCV_RELATIVE addends): each sortable __mcount_loc ascending once the image holds
 // trampolines (rvtramp wrote it, and rewrite sorts: an image never rewritten
 // keeps the link's order), and, against the original, the same entries: each
 // is an original one, or one moved by +2 (a fixup), and none is lost or
 // doubled.
 void check_mcount_order(const Context &ctx, const Context *original, VerifyResult &res) {
   const ElfImage &img = ctx.image;
-  if (img.type() != ET_EXEC)
+  if (img.is_relocatable())
     return;
   // A table word as "0xADDR symbol+0xOFF" (the original's symbols when
   // there is one: the checked file may be located without them).
@@ -430,6 +457,14 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
       continue;
     }
     const std::vector<uint64_t> &v = *values;
+    res.mcount_entries += v.size();
+    // Zero entries are functions the linker dropped: a few, never all. A
+    // table of zeros is what a sort that loses the values leaves (upstream's
+    // first riscv build-time sort did, and its sortedness test passed): it is
+    // sorted, and without --against nothing else would say so.
+    if (!v.empty() && std::all_of(v.begin(), v.end(), [](uint64_t x) { return x == 0; }))
+      problem("__mcount_loc at " + where + ": every one of its " + std::to_string(v.size()) +
+              " entries is 0 (the table was zeroed)");
     const auto descent = std::is_sorted_until(v.begin(), v.end());
     if (descent == v.end()) {
       res.sorted_entries += v.size();
@@ -484,6 +519,8 @@ void check_mcount_order(const Context &ctx, const Context *original, VerifyResul
               (unmatched ? "entry " + entry(*unmatched) + " is new"
                          : "original entry " + entry(want[i]) + " is lost or doubled") +
               ")");
+    else
+      res.mcount_matched += v.size();
   }
 }
 
@@ -544,7 +581,7 @@ Status run_verify(Context &ctx) {
     auto bytes = ctx.image.read(s.section, s.tramp_offset(), riscv::kTrampolineSize);
     RVT_TRY(bytes);
     if (auto bad = riscv::check_decoded_trampoline(*ctx.decoder, *bytes, s.tramp_address(),
-                                                   ctx.xlen))
+                                                   ctx.xlen, ctx.rvc()))
       return ctx.image.error_at(s.section, s.tramp_offset(),
                                 "internal: rewritten site " + site_name(ctx, s) + " fails verification: " + *bad);
   }

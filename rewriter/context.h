@@ -8,6 +8,7 @@
 #include "site.h"
 #include "timer.h"
 
+#include <elf.h>
 #include <memory>
 #include <optional>
 #include <span>
@@ -19,6 +20,9 @@ namespace rvtramp {
 struct Options {
   std::optional<std::string> dest;  // symbol or address; default ftrace_caller / 0
   riscv::ToggleState state = riscv::ToggleState::Disabled;
+  // --disabled-toggle: the disabled toggle's form; unset (auto): c.j with
+  // RVC, else j (riscv.h, DisabledToggle).
+  std::optional<riscv::DisabledToggle> disabled_toggle;
   bool allow_relax = false;
   bool emit_mcount_loc = false;
   std::optional<uint32_t> reserved; // bytes the compiler reserved per site
@@ -43,6 +47,10 @@ struct Context {
   }
   std::unique_ptr<riscv::Decoder> decoder;
   riscv::Xlen xlen = riscv::Xlen::RV64;
+  // Built with the C extension: c.j toggles are instructions there.
+  bool rvc() const { return image.e_flags() & EF_RISCV_RVC; }
+  // The disabled toggle rewrite writes (plan: Options::disabled_toggle).
+  riscv::DisabledToggle disabled_toggle = riscv::DisabledToggle::J;
 
   // Destination literal chosen by the plan and why.
   uint64_t dest = 0;

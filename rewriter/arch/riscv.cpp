@@ -80,6 +80,12 @@ uint32_t encode_auipc(unsigned rd, int32_t imm20) {
 uint32_t encode_ld(unsigned rd, unsigned rs1, int32_t imm) { return i_type(0x03, 3, rd, rs1, imm); }
 uint32_t encode_lw(unsigned rd, unsigned rs1, int32_t imm) { return i_type(0x03, 2, rd, rs1, imm); }
 uint32_t encode_jalr(unsigned rd, unsigned rs1, int32_t imm) { return i_type(0x67, 0, rd, rs1, imm); }
+uint16_t encode_c_j(int32_t off) { // imm[11|4|9:8|10|6|7|3:1|5] in bits 12..2
+  const uint32_t imm = uint32_t(off);
+  return uint16_t(0xa001 | ((imm >> 11) & 1) << 12 | ((imm >> 4) & 1) << 11 |
+                  ((imm >> 8) & 3) << 9 | ((imm >> 10) & 1) << 8 | ((imm >> 6) & 1) << 7 |
+                  ((imm >> 7) & 1) << 6 | ((imm >> 1) & 7) << 3 | ((imm >> 5) & 1) << 2);
+}
 
 unsigned instruction_length(uint16_t h) {
   if ((h & 3) != 3)
@@ -111,18 +117,23 @@ uint32_t nop_run(std::span<const uint8_t> b) {
 
 Layout layout_for(uint64_t p) { return (p & 7) == 0 ? Layout::A8 : Layout::A4; }
 uint32_t literal_offset(Layout l) { return shape(l).literal_at; }
-uint32_t toggle_word(ToggleState s) {
-  return s == ToggleState::Disabled ? encode_j(int32_t(kTrampolineSize))
-                                    : encode_auipc(kT0, 0);
+uint32_t toggle_word(ToggleState s, DisabledToggle form) {
+  if (s == ToggleState::Enabled)
+    return encode_auipc(kT0, 0);
+  // CJ: the upper halfword is 0, as auipc t0, 0's is.
+  return form == DisabledToggle::CJ ? encode_c_j(int32_t(kTrampolineSize))
+                                    : encode_j(int32_t(kTrampolineSize));
 }
+const char *toggle_form_name(DisabledToggle f) { return f == DisabledToggle::CJ ? "c.j" : "j"; }
 const char *layout_name(Layout l) { return l == Layout::A8 ? "A8" : "A4"; }
 const char *state_name(ToggleState s) { return s == ToggleState::Disabled ? "disabled" : "enabled"; }
 
 std::array<uint8_t, kTrampolineSize> build_trampoline(Layout layout, Xlen xlen,
-                                                      ToggleState state, uint64_t dest) {
+                                                      ToggleState state, uint64_t dest,
+                                                      DisabledToggle form) {
   const Shape &sh = shape(layout);
   std::array<uint8_t, kTrampolineSize> out{};
-  store_le32(&out[0], toggle_word(state));
+  store_le32(&out[0], toggle_word(state, form));
   store_le32(&out[sh.skip_jump_at], encode_j(int32_t(sh.skip_jump_to - sh.skip_jump_at)));
   store_le32(&out[sh.load_at], load_insn(xlen, int32_t(sh.literal_at)));
   // RV32 keeps a 4-byte literal in the low half of the 8-byte slot.
@@ -133,16 +144,20 @@ std::array<uint8_t, kTrampolineSize> build_trampoline(Layout layout, Xlen xlen,
   return out;
 }
 
-std::optional<Trampoline> match_trampoline(std::span<const uint8_t> b, uint64_t p, Xlen xlen) {
+std::optional<Trampoline> match_trampoline(std::span<const uint8_t> b, uint64_t p, Xlen xlen,
+                                           bool rvc) {
   if (b.size() < kTrampolineSize || (p & 3) != 0)
     return std::nullopt;
   const Layout layout = layout_for(p);
   const Shape &sh = shape(layout);
   const uint32_t toggle = load_le32(b, 0);
-  ToggleState state;
-  if (toggle == toggle_word(ToggleState::Disabled))
-    state = ToggleState::Disabled;
-  else if (toggle == toggle_word(ToggleState::Enabled))
+  ToggleState state = ToggleState::Disabled;
+  DisabledToggle form = DisabledToggle::J;
+  if (toggle == toggle_word(ToggleState::Disabled, DisabledToggle::J))
+    form = DisabledToggle::J;
+  else if (rvc && toggle == toggle_word(ToggleState::Disabled, DisabledToggle::CJ))
+    form = DisabledToggle::CJ;
+  else if (toggle == toggle_word(ToggleState::Enabled, DisabledToggle::J))
     state = ToggleState::Enabled;
   else
     return std::nullopt;
@@ -155,7 +170,7 @@ std::optional<Trampoline> match_trampoline(std::span<const uint8_t> b, uint64_t 
     dest |= uint64_t(b[sh.literal_at + i]) << (8 * i);
   if (xlen == Xlen::RV32 && (dest >> 32) != 0)
     return std::nullopt;
-  return Trampoline{layout, state, dest};
+  return Trampoline{layout, state, dest, form};
 }
 
 // ---- Capstone --------------------------------------------------------------
@@ -422,7 +437,7 @@ void Decoder::branch_targets_capstone(std::span<const uint8_t> bytes, uint64_t a
 
 namespace {
 std::optional<std::string> decode_and_check(const Decoder &decoder, std::span<const uint8_t> b,
-                                            uint64_t p, Xlen xlen);
+                                            uint64_t p, Xlen xlen, bool rvc);
 
 // The Capstone check depends only on the four instruction words, P mod 8 and
 // the decoder (targets are compared relative to P; the literal is not
@@ -433,8 +448,9 @@ struct CheckKey {
   uint32_t words[4];
   uint8_t p_mod8;
   uint8_t xlen;
+  bool rvc;
   bool operator==(const CheckKey &o) const {
-    return decoder == o.decoder && p_mod8 == o.p_mod8 && xlen == o.xlen &&
+    return decoder == o.decoder && p_mod8 == o.p_mod8 && xlen == o.xlen && rvc == o.rvc &&
            std::memcmp(words, o.words, sizeof words) == 0;
   }
 };
@@ -443,14 +459,14 @@ struct CheckKeyHash {
     uint64_t h = uint64_t(reinterpret_cast<uintptr_t>(k.decoder)) * 0x9e3779b97f4a7c15ull;
     for (uint32_t w : k.words)
       h = (h ^ w) * 0x100000001b3ull;
-    return size_t(h ^ (uint64_t(k.p_mod8) << 8 | k.xlen));
+    return size_t(h ^ (uint64_t(k.p_mod8) << 8 | uint64_t(k.rvc) << 1 | k.xlen));
   }
 };
 } // namespace
 
 std::optional<std::string> check_decoded_trampoline(const Decoder &decoder,
                                                     std::span<const uint8_t> b, uint64_t p,
-                                                    Xlen xlen) {
+                                                    Xlen xlen, bool rvc) {
   if (b.size() < kTrampolineSize)
     return "fewer than 24 bytes";
   // Per thread: the verify of a check may run beside other work.
@@ -460,10 +476,11 @@ std::optional<std::string> check_decoded_trampoline(const Decoder &decoder,
                      {load_le32(b, 0), load_le32(b, sh.skip_jump_at), load_le32(b, sh.load_at),
                       load_le32(b, sh.jalr_at)},
                      uint8_t(p & 7),
-                     uint8_t(xlen == Xlen::RV64)};
+                     uint8_t(xlen == Xlen::RV64),
+                     rvc};
   if (auto it = cache.find(key); it != cache.end())
     return it->second;
-  auto result = decode_and_check(decoder, b, p, xlen);
+  auto result = decode_and_check(decoder, b, p, xlen, rvc);
   if (cache.size() >= 4096)
     cache.clear();
   cache.emplace(key, result);
@@ -472,7 +489,7 @@ std::optional<std::string> check_decoded_trampoline(const Decoder &decoder,
 
 namespace {
 std::optional<std::string> decode_and_check(const Decoder &decoder, std::span<const uint8_t> b,
-                                            uint64_t p, Xlen xlen) {
+                                            uint64_t p, Xlen xlen, bool rvc) {
   const Layout layout = layout_for(p);
   const Shape &sh = shape(layout);
   auto one = [&](uint32_t off) -> std::optional<Insn> {
@@ -482,11 +499,23 @@ std::optional<std::string> decode_and_check(const Decoder &decoder, std::span<co
     return v[0];
   };
   auto at = [](uint32_t off) { return "+" + std::to_string(off) + ": "; };
-  auto toggle = one(0);
-  if (!toggle)
+  if ((b[0] & 3) != 3) {
+    // A 2-byte toggle: the disabled CJ form, c.j .+24 and a zero halfword
+    // that is never executed (the kernel compares the whole word).
+    auto v = decoder.decode(b.subspan(0, 2), p);
+    if (v.size() != 1 || v[0].size != 2 || v[0].id != RISCV_INS_C_J)
+      return at(0) + "toggle is a 2-byte instruction other than c.j";
+    if (!rvc)
+      return at(0) + "toggle c.j in an image without the C extension (no EF_RISCV_RVC in "
+                     "e_flags): an illegal instruction there";
+    if (v[0].branch_target != p + kTrampolineSize)
+      return at(0) + "toggle c.j jumps elsewhere than P+24";
+    if (b[2] != 0 || b[3] != 0)
+      return at(2) + "the halfword after the c.j toggle is not 0";
+  } else if (auto toggle = one(0); !toggle) {
     return at(0) + "toggle does not decode";
-  const bool disabled = toggle->id == RISCV_INS_JAL && toggle->operands.find("t0") == std::string::npos;
-  if (disabled) {
+  } else if (toggle->id == RISCV_INS_JAL &&
+             toggle->operands.find("t0") == std::string::npos) { // j: disabled
     if (toggle->branch_target != p + kTrampolineSize)
       return at(0) + "toggle jumps elsewhere than P+24";
   } else if (!(toggle->mnemonic == "auipc" && toggle->operands == "t0, 0")) {

@@ -11,16 +11,20 @@ Every expected value is computed from the RISC-V cross tools
                                    (STATES: allowed site states, comma-separated;
                                    default: nops, or other for _mcount calls)
   check-align FILE MOD...          the file's sites cover these address mod 8 values
-  check-rewrite ORIG OUT --state disabled|enabled --dest VALUE|none
+  check-rewrite ORIG OUT --state disabled|enabled --dest VALUE|none [--toggle j|c.j]
                                    every site of ORIG is either rewritten into the
                                    layout assembled here with `as`, or left intact
                                    because its room is too small; the table entries
                                    (__mcount_loc contents / relocation addends) moved
-                                   to P; nothing else in the code changed
+                                   to P; nothing else in the code changed. The
+                                   disabled toggle is `c.j .+24` and a zero halfword
+                                   when ORIG has RVC (readelf's Flags), else `j .+24`;
+                                   --toggle names the form instead
   check-mcount-loc ORIG OUT        OUT has a __mcount_loc whose relocations point at
                                    ORIG's `call _mcount` sites (--emit-mcount-loc)
   check-table FILE                 every table entry of FILE is a toggle instruction
-                                   of a well-formed layout (after ld)
+                                   of a well-formed layout (after ld); a disabled
+                                   toggle is c.j (or j) with RVC, j without
 
 Exit 0 on success, 1 with one line per mismatch on stdout.
 Environment: CROSS (tool prefix, default riscv64-linux-gnu-).
@@ -407,9 +411,12 @@ def compare_sites(path, jpath, want_state="orig"):
 
 # ---------------------------------------------------------------- expected layout
 
-def layout_asm(site, rvc, state, dest, klass):
+def layout_asm(site, rvc, state, dest, klass, form=None):
     """Assembly for the whole room of a rewritten site, and the segment map
-    [(kind, start, end)] relative to S ('code' or 'lit')."""
+    [(kind, start, end)] relative to S ('code' or 'lit'). form: the disabled
+    toggle, "j" or "c.j" (default: c.j with RVC, as rvtramp writes it)."""
+    if form is None:
+        form = "c.j" if rvc else "j"
     s = site["address"]
     room = site["room"]
     fix = s % 4 == 2
@@ -424,7 +431,15 @@ def layout_asm(site, rvc, state, dest, klass):
     lit = ".8byte %#x" % dest if klass == 64 else ".4byte %#x" % dest
     load = "ld" if klass == 64 else "lw"
     lines += [".option push", ".option norvc"]
-    lines.append("auipc t0, 0" if state == "enabled" else "j 9f")
+    if state == "enabled":
+        lines.append("auipc t0, 0")
+    elif form == "c.j":
+        # c.j and a zero halfword: the states then differ in one halfword
+        # (c.unimp: the zero halfword as an instruction, as objdump shows it;
+        # .2byte would be data with a mapping symbol)
+        lines += [".option rvc", "c.j 9f", "c.unimp", ".option norvc"]
+    else:
+        lines.append("j 9f")
     if klass == 32:
         # RV32 variant: 4-byte literal, 4-aligned; the 64-bit layouts with lw.
         raise SystemExit("RV32 layouts are not specified yet")
@@ -446,7 +461,7 @@ def layout_asm(site, rvc, state, dest, klass):
     return p, "\n".join(lines) + "\n", segs
 
 
-def check_rewrite(orig, out, state, dest):
+def check_rewrite(orig, out, state, dest, form=None):
     eo, sites = expected_sites(orig)
     en = Elf(out)
     errs = []
@@ -466,7 +481,7 @@ def check_rewrite(orig, out, state, dest):
     for s, i in plan:
         if i is None:
             continue
-        p, text, segs = layout_asm(s, eo.rvc, state, dest if dest is not None else 0, eo.klass)
+        p, text, segs = layout_asm(s, eo.rvc, state, dest if dest is not None else 0, eo.klass, form)
         rewritten[i] = (p, segs)
         asm.append('.section .r%d, "ax"\n' % i + text)
     tmp = tempfile.mkdtemp(prefix="rvt-expect-")
@@ -623,9 +638,11 @@ def check_table(path):
     src, obj = os.path.join(tmp, "t.s"), os.path.join(tmp, "t.o")
     variants = []
     text = ""
+    # what the kernel accepts: with RVC a c.j or a j disabled toggle, else j
+    forms = ("c.j", "j") if elf.rvc else ("j",)
     for pm in (0, 4):
-        for state in ("disabled", "enabled"):
-            _p, t, segs = layout_asm(dict(address=pm, room=24), True, state, 0, 64)
+        for state, form in [("disabled", f) for f in forms] + [("enabled", "j")]:
+            _p, t, segs = layout_asm(dict(address=pm, room=24), True, state, 0, 64, form)
             text += '.section .v%d, "ax"\n' % len(variants) + t
             variants.append((pm, state, segs))
     with open(src, "w") as f:
@@ -642,7 +659,7 @@ def check_table(path):
         if p % 4:
             errs.append("%s: entry not 4-aligned" % where)
             continue
-        segs = variants[0 if p % 8 == 0 else 2][2]
+        segs = next(v[2] for v in variants if v[0] == p % 8)
         got = [[(a - p, n, hx, mn, ops) for a, n, hx, mn, ops in disasm(path, sec["name"], p + sa, p + sb)]
                for kind, sa, sb in segs if kind == "code"]
         ok = False
@@ -669,15 +686,17 @@ def main(argv):
     elif cmd == "check-align":
         errs = check_align(args[0], args[1:])
     elif cmd == "check-rewrite":
-        state, dest = "disabled", None
+        state, dest, form = "disabled", None, None
         rest = args[2:]
         while rest:
             if rest[0] == "--state":
                 state = rest[1]
+            elif rest[0] == "--toggle":
+                form = rest[1]
             elif rest[0] == "--dest":
                 dest = None if rest[1] == "none" else int(rest[1], 0)
             rest = rest[2:]
-        errs, n_rw, n_skip = check_rewrite(args[0], args[1], state, dest)
+        errs, n_rw, n_skip = check_rewrite(args[0], args[1], state, dest, form)
         if not errs:
             print("%s: %d sites rewritten as assembled, %d left intact" % (args[1], n_rw, n_skip))
     elif cmd == "check-mcount-loc":

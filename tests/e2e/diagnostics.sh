@@ -89,7 +89,7 @@ fi
 python3 "$HERE/patch_elf.py" "$T/v13.rv" "$T/broken" --word a_f00 4 0x13 || fail "patch_elf.py --word"
 "$RVTRAMP" verify "$T/broken" >"$T/out" 2>"$T/err"
 rc=$?
-if [ $rc = 1 ] && grep -qE "^rvtramp: verify: $T/broken: 0x[0-9a-f]+ a_f00\+0x0: neither a trampoline nor reserved nops: found j 0x[0-9a-f]+; nop; <literal 0x[0-9a-f]+>; ld t0, 8\(t0\); jalr t0, t0, 0; expected nops, or j 0x[0-9a-f]+; j 0x[0-9a-f]+; <literal>; ld t0, 8\(t0\); jalr t0, t0, 0 \(or the toggle auipc t0, 0\)\$" "$T/err"; then
+if [ $rc = 1 ] && grep -qE "^rvtramp: verify: $T/broken: 0x[0-9a-f]+ a_f00\+0x0: neither a trampoline nor reserved nops: found c\.j 0x[0-9a-f]+; c\.unimp; nop; <literal 0x[0-9a-f]+>; ld t0, 8\(t0\); jalr t0, t0, 0; expected nops, or c\.j 0x[0-9a-f]+; c\.unimp; j 0x[0-9a-f]+; <literal>; ld t0, 8\(t0\); jalr t0, t0, 0 \(or the toggle j \.\+24, or auipc t0, 0\)\$" "$T/err"; then
 	ok "verify failure: $(head -1 "$T/err")"
 else
 	fail "verify of a broken trampoline: exit $rc: $(cat "$T/err")"

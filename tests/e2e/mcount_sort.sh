@@ -10,6 +10,12 @@
 #  - a second rewrite is byte-identical;
 #  - verify fails (exit 1) on a rewritten image with two entries swapped,
 #    and verify --against on one with an entry doubled (another lost).
+#  - a relocatable image (vmlinux13_pie: ET_DYN, entries in R_RISCV_RELATIVE
+#    addends, words 0, --emit-relocs records in .rela__mcount_loc) with its
+#    entries shuffled comes out sorted: the addends are the input's mapped
+#    S -> P, the words stay 0 and the --emit-relocs records as they were;
+#    verify --against says "each the original's"; a zeroed table fails
+#    verify (exit 1), with and without --against.
 # The table is read with nm/readelf (mcount_table.py), not with rvtramp.
 . "$(dirname "$0")/common.sh"
 need_rvtramp
@@ -72,4 +78,72 @@ tab "$T/doubled" --copy 5 6
 rc=$?
 [ "$rc" = 1 ] && grep -q "entries are not the original's" "$T/d.err" && ok "verify --against: doubled entry -> exit 1" ||
 	fail "verify --against of a doubled entry: exit $rc, $(cat "$T/d.err")"
+# Relocatable (ET_DYN): the entries are RELATIVE addends.
+pie="$FIXTURES/vmlinux13_pie"
+if [ -e "$pie" ]; then
+	cp "$pie" "$T/pie"
+	tab "$T/pie" --shuffle 7
+	tab "$T/pie" >"$T/pin.txt"
+	sort -c "$T/pin.txt" 2>/dev/null && fail "shuffled relocatable table is sorted: the test proves nothing"
+	"${CROSS}readelf" -rW "$T/pie" | sed -n "/'.rela__mcount_loc'/,/^$/p" >"$T/static.before"
+	[ -s "$T/static.before" ] || fail "vmlinux13_pie has no --emit-relocs .rela__mcount_loc"
+	"$RVTRAMP" rewrite "$T/pie" -o "$T/pie.rv" >"$T/pie.out" || fail "rewrite of the relocatable image exit $?"
+	grep -q "__mcount_loc sorted: $(wc -l <"$T/pin.txt") entries" "$T/pie.out" ||
+		fail "rewrite does not say it sorted: $(cat "$T/pie.out")"
+	tab "$T/pie.rv" >"$T/pout.txt"
+	sort -c "$T/pout.txt" 2>"$T/sort.err" && ok "relocatable: $(wc -l <"$T/pout.txt") RELATIVE addends ascending after rewrite" ||
+		fail "relocatable: addends not ascending: $(cat "$T/sort.err")"
+	python3 - "$T/pin.txt" "$T/pout.txt" <<'PY' || fail "relocatable: entries are not the input's moved by 0 or +2"
+import sys
+inp = sorted(int(l, 16) for l in open(sys.argv[1]))
+out = [int(l, 16) for l in open(sys.argv[2])]
+s = set(inp)
+assert 0 not in out, "an entry is 0"
+mapped = sorted(v if v in s else v - 2 for v in out)
+assert mapped == inp, "multiset differs"
+moved = sum(1 for v in out if v not in s)
+assert moved > 0, "no +2 move"
+print("ok: relocatable: same %d entries, %d moved by +2" % (len(inp), moved))
+PY
+	python3 - "$HERE" "$T/pie.rv" <<'PY' || fail "relocatable: table words are not 0"
+import sys
+sys.path.insert(0, sys.argv[1])
+from mcount_table import locate
+start, n = locate(sys.argv[2])
+b = open(sys.argv[2], "rb").read()[start:start + 8 * n]
+assert b == bytes(8 * n), "a slot word is not 0"
+print("ok: relocatable: the %d slot words are still 0 (the loader fills them)" % n)
+PY
+	"${CROSS}readelf" -rW "$T/pie.rv" | sed -n "/'.rela__mcount_loc'/,/^$/p" >"$T/static.after"
+	cmp -s "$T/static.before" "$T/static.after" && ok "relocatable: --emit-relocs records unchanged" ||
+		fail "relocatable: .rela__mcount_loc changed"
+	out=$("$RVTRAMP" verify "$T/pie.rv" --against "$T/pie") && echo "$out" | grep -q "sorted, each the original's" &&
+		ok "relocatable: $out" || fail "relocatable: verify --against: $out"
+	"$RVTRAMP" rewrite "$T/pie.rv" -o "$T/pie.again" -q || fail "relocatable: second rewrite exit $?"
+	cmp -s "$T/pie.rv" "$T/pie.again" && ok "relocatable: second rewrite byte-identical" ||
+		fail "relocatable: second rewrite changed the file"
+	cp "$T/pie.rv" "$T/pie.swapped"
+	tab "$T/pie.swapped" --swap 2 40
+	"$RVTRAMP" verify "$T/pie.swapped" >/dev/null 2>"$T/e"
+	rc=$?
+	[ "$rc" = 1 ] && grep -q 'not in ascending order' "$T/e" && ok "relocatable: swapped addends -> exit 1" ||
+		fail "relocatable: verify of swapped addends: exit $rc, $(cat "$T/e")"
+	cp "$T/pie.rv" "$T/pie.doubled"
+	tab "$T/pie.doubled" --copy 5 6
+	"$RVTRAMP" verify "$T/pie.doubled" --against "$T/pie" >/dev/null 2>"$T/e"
+	rc=$?
+	[ "$rc" = 1 ] && grep -q "entries are not the original's" "$T/e" && ok "relocatable: doubled entry -> exit 1" ||
+		fail "relocatable: verify --against of a doubled entry: exit $rc, $(cat "$T/e")"
+	# What upstream's first riscv build-time sort did: every entry 0.
+	cp "$T/pie.rv" "$T/pie.zeroed"
+	tab "$T/pie.zeroed" --zero 0 $(($(wc -l <"$T/pout.txt") - 1))
+	for against in "" "--against $T/pie"; do
+		"$RVTRAMP" verify "$T/pie.zeroed" $against >/dev/null 2>"$T/e"
+		rc=$?
+		[ "$rc" = 1 ] && ok "relocatable: zeroed table, verify $against -> exit 1: $(head -1 "$T/e" | cut -c1-160)" ||
+			fail "relocatable: verify $against of a zeroed table: exit $rc, $(cat "$T/e")"
+	done
+else
+	fail "fixture vmlinux13_pie not built"
+fi
 finish

@@ -66,7 +66,8 @@ TEST(WriteChanges, SameBytesAsTheWholeWriteOnEveryFixture) {
   const char *fixtures[] = {"vmlinux13",   "vmlinux4",      "vmlinux13_initdata", "vmlinux13_rv32",
                             "prog",        "toggle",        "mod13.ko",           "pfe13_rvc.o",
                             "pfe13_norvc.o", "pfe13_rv32c.o", "pfe13_rv32.o",     "pfe12_rvc.o",
-                            "pfe4_rvc.o",  "pfe13_rvc_nopad.o", "pfe13_rvc_relax.o"};
+                            "pfe4_rvc.o",  "pfe13_rvc_nopad.o", "pfe13_rvc_relax.o",
+                            "vmlinux13_pie"};
   int compared = 0;
   for (const char *name : fixtures) {
     if (access(fixture(name).c_str(), R_OK) != 0)
@@ -227,7 +228,7 @@ void expect_caught(Written &w, const std::string &what, uint64_t two_threads_fro
 
 TEST(CheckWritten, PassesAnUntamperedRewrite) {
   REQUIRE_FIXTURE("vmlinux13");
-  for (const char *name : {"vmlinux13", "mod13.ko", "vmlinux13_rv32"})
+  for (const char *name : {"vmlinux13", "mod13.ko", "vmlinux13_rv32", "vmlinux13_pie"})
     for (uint64_t split : {uint64_t(4) << 20, uint64_t(0)}) {
       auto w = passes_of(name);
       ASSERT_TRUE(w) << name;
@@ -285,6 +286,43 @@ TEST_P(CheckWrittenSplit, CatchesAMovedEntryThatDoesNotNameP) {
   const int64_t addend = w->ctx.image.relas()[r.rela_list].entries[r.rela_entry].addend;
   w->ctx.image.set_rela_addend(r.rela_list, r.rela_entry, addend + 2); // S + 4, not P
   expect_caught(*w, "a table entry does not name", GetParam());
+}
+
+// The relocatable table (R_RISCV_RELATIVE addends) after a sort that lost
+// its values: each of its entries, as the sort left them in memory, is
+// edited before the write. The check compares them with the input's
+// addends as the file held them (not with the edited relocation list,
+// against which a zeroed table would match itself).
+class CheckWrittenRelative : public testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(ZeroedAndLost, CheckWrittenRelative, testing::Bool());
+
+TEST_P(CheckWrittenRelative, CatchesASortThatZeroesOrLosesEntries) {
+  REQUIRE_FIXTURE("vmlinux13_pie");
+  auto w = passes_of("vmlinux13_pie");
+  ASSERT_TRUE(w);
+  const auto tables = sortable_mcount_tables(w->ctx.image);
+  ASSERT_EQ(tables.size(), 1u);
+  const McountTable &t = tables.front();
+  ASSERT_EQ(t.relatives.size(), (t.hi - t.lo) / 8) << "every slot a RELATIVE";
+  {
+    auto untampered = passes_of("vmlinux13_pie");
+    ASSERT_TRUE(untampered);
+    auto v = write_and_check(*untampered);
+    ASSERT_TRUE(v) << v.error().message();
+    EXPECT_TRUE(v->ok()) << v->problems.front();
+    EXPECT_EQ(v->mcount_matched, t.relatives.size());
+  }
+  const bool zero_all = GetParam();
+  if (zero_all) {
+    for (const auto &[l, e] : t.relatives)
+      w->ctx.image.set_rela_addend(l, e, 0);
+  } else {
+    // Entry 1 := entry 0: still ascending, one entry lost.
+    const auto [l0, e0] = t.relatives[0];
+    const auto [l1, e1] = t.relatives[1];
+    w->ctx.image.set_rela_addend(l1, e1, w->ctx.image.relas()[l0].entries[e0].addend);
+  }
+  expect_caught(*w, "entries are not the original's", uint64_t(4) << 20);
 }
 
 TEST(CheckWritten, CatchesAnOutputThatDoesNotHoldTheEdits) {
