@@ -35,7 +35,7 @@ constexpr uint64_t kMaxRelayoutAlign = uint64_t(1) << 24;
 // defined in the section (the entry then is symbol + (offset - value)).
 std::optional<size_t> base_symbol(const ElfImage &img, size_t section) {
   std::optional<size_t> any;
-  const std::vector<Symbol> &symbols = img.symbols();
+  const SymbolTable &symbols = img.symbols();
   for (size_t i = 0; i < symbols.size(); ++i) {
     const Symbol &s = symbols[i];
     if (s.shndx != section)

@@ -71,8 +71,7 @@ private:
       ctx_.functions_by_section[i].reserve(count[i]);
     for (const Symbol &s : img_.symbols())
       if (owner_candidate(s))
-        ctx_.functions_by_section[s.shndx].push_back(
-            {s.value, &s});
+        ctx_.functions_by_section[s.shndx].emplace_back(s.value, s);
     // At one address a function names the site better than a label. The
     // entries carry what the sort and the lookup need: no symbol-table
     // access per comparison.

@@ -7,6 +7,8 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <fcntl.h>
 #include <elf.h>
 #include <gelf.h>
@@ -242,7 +244,7 @@ Expected<ElfImage> ElfImage::edited_image(std::string name) const {
   const bool reuse = std::none_of(symbol_sections_.begin(), symbol_sections_.end(),
                                   [&](size_t i) { return edited_sections_.at(i); });
   if (reuse)
-    img.symbols_ = symbols_;
+    img.symbols_ = symbols_; // pointers into the same bytes
   RVT_TRY(img.parse(reuse));
   return img;
 }
@@ -473,6 +475,9 @@ Status ElfImage::parse(bool reuse_symbols) {
         symbol_sections_.push_back(s.index);
   }
   edited_sections_.assign(shnum, false);
+  found_ = std::make_shared<FoundSymbols>();
+  if (!reuse_symbols)
+    symbols_ = SymbolTable();
   if (symtab && !reuse_symbols) {
     std::vector<Symbol> symbols;
     Elf_Scn *scn = elf_getscn(h.elf, symtab->index);
@@ -485,41 +490,39 @@ Status ElfImage::parse(bool reuse_symbols) {
         xdata = elf_getdata(elf_getscn(h.elf, s.index), nullptr);
     const uint64_t entsz = is64_ ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
     const size_t count = data ? data->d_size / entsz : 0;
-    symbols.reserve(count);
-    // The common case straight from the file's bytes: a 64-bit table on a
-    // little-endian host, names in a string table, no extended indexes
-    // (libelf's two calls per symbol were most of a large kernel's load).
-    // Anything else, or any symbol the checks below would refuse, goes
-    // the libelf way from the start, which words the error.
+    // The common case is read in place, from the file's bytes: a 64-bit
+    // table on a little-endian host, names in a string table, no extended
+    // indexes. Checked here once, entry by entry, so SymbolTable needs no
+    // error path; anything else, or any symbol the checks below would
+    // refuse, goes the libelf way from the start, which words the error.
     const Section &names = sections_[symtab->link];
     if (std::endian::native == std::endian::little && is64_ &&
-        names.type == SHT_STRTAB && names.has_file_bytes() &&
+        names.type == SHT_STRTAB && names.has_file_bytes() && names.size &&
         symtab->has_file_bytes() && data && data->d_size == symtab->size) {
-      const uint8_t *at = image_.data() + symtab->offset;
+      const uint8_t *raw = image_.data() + symtab->offset;
       const char *base = reinterpret_cast<const char *>(image_.data() + names.offset);
-      for (size_t i = 0; i < count; ++i, at += sizeof(Elf64_Sym)) {
+      // A table that ends in a NUL ends every name in it: no search per symbol.
+      const bool terminated = base[names.size - 1] == 0;
+      size_t i = 0;
+      for (const uint8_t *at = raw; i < count; ++i, at += sizeof(Elf64_Sym)) {
         Elf64_Sym sym;
         std::memcpy(&sym, at, sizeof sym);
-        const void *nul = sym.st_name < names.size
-                              ? std::memchr(base + sym.st_name, 0, names.size - sym.st_name)
-                              : nullptr;
-        if (!nul || sym.st_shndx == SHN_XINDEX ||
+        if (sym.st_name >= names.size ||
+            (!terminated && !std::memchr(base + sym.st_name, 0, names.size - sym.st_name)) ||
+            sym.st_shndx == SHN_XINDEX ||
             (sym.st_shndx >= shnum && sym.st_shndx < SHN_LORESERVE))
           break;
-        Symbol out;
-        out.name = std::string_view(base + sym.st_name,
-                                    size_t(static_cast<const char *>(nul) - (base + sym.st_name)));
-        out.value = sym.st_value;
-        out.size = sym.st_size;
-        out.type = ELF64_ST_TYPE(sym.st_info);
-        out.bind = ELF64_ST_BIND(sym.st_info);
-        out.shndx = sym.st_shndx;
-        symbols.push_back(out);
       }
-      if (symbols.size() != count)
-        symbols.clear(); // the libelf way below
+      if (i == count) {
+        symbols_.raw_ = raw;
+        symbols_.names_ = base;
+        symbols_.names_size_ = names.size;
+        symbols_.count_ = count;
+      }
     }
-    for (size_t i = symbols.size(); i < count; ++i) {
+    if (!symbols_.raw_)
+      symbols.reserve(count);
+    for (size_t i = 0; !symbols_.raw_ && i < count; ++i) {
       GElf_Sym sym;
       Elf32_Word xndx = 0;
       if (!gelf_getsymshndx(data, xdata, static_cast<int>(i), &sym, &xndx))
@@ -556,7 +559,10 @@ Status ElfImage::parse(bool reuse_symbols) {
                             std::to_string(out.shndx) + " out of range");
       symbols.push_back(out);
     }
-    symbols_ = std::make_shared<const std::vector<Symbol>>(std::move(symbols));
+    if (!symbols_.raw_) {
+      symbols_.decoded_ = std::make_shared<const std::vector<Symbol>>(std::move(symbols));
+      symbols_.count_ = symbols_.decoded_->size();
+    }
   }
 
   for (const auto &s : sections_) {
@@ -621,11 +627,59 @@ const Section *ElfImage::section_at_addr(uint64_t a) const {
   return nullptr;
 }
 
+Symbol SymbolTable::operator[](size_t i) const {
+  if (!raw_)
+    return (*decoded_)[i];
+  Elf64_Sym sym;
+  std::memcpy(&sym, raw_ + i * sizeof(Elf64_Sym), sizeof sym);
+  Symbol out;
+  // parse() found a NUL after st_name inside the table; bounded all the same.
+  const char *name = names_ + sym.st_name;
+  const void *nul = std::memchr(name, 0, names_size_ - sym.st_name);
+  out.name = std::string_view(name, nul ? size_t(static_cast<const char *>(nul) - name) : 0);
+  out.value = sym.st_value;
+  out.size = sym.st_size;
+  out.type = ELF64_ST_TYPE(sym.st_info);
+  out.bind = ELF64_ST_BIND(sym.st_info);
+  out.shndx = sym.st_shndx;
+  return out;
+}
+
+std::optional<size_t> SymbolTable::find_defined(std::string_view name) const {
+  if (!raw_) {
+    for (size_t i = 0; i < count_; ++i)
+      if ((*decoded_)[i].name == name && (*decoded_)[i].shndx != SHN_UNDEF)
+        return i;
+    return std::nullopt;
+  }
+  // Compared in place, without measuring every name: the name's bytes, then
+  // its NUL.
+  for (size_t i = 0; i < count_; ++i) {
+    Elf64_Sym sym;
+    std::memcpy(&sym, raw_ + i * sizeof(Elf64_Sym), sizeof sym);
+    if (sym.st_shndx == SHN_UNDEF || name.size() >= names_size_ - sym.st_name)
+      continue;
+    const char *at = names_ + sym.st_name;
+    if (at[name.size()] == 0 && std::memcmp(at, name.data(), name.size()) == 0)
+      return i;
+  }
+  return std::nullopt;
+}
+
+// Symbols are built on access (SymbolTable), so the few that callers keep a
+// pointer to live here; a mutex because the image is shared read-only
+// between threads.
+struct ElfImage::FoundSymbols {
+  std::mutex lock;
+  std::deque<Symbol> kept;
+};
+
 const Symbol *ElfImage::find_symbol(std::string_view name) const {
-  for (const auto &s : *symbols_)
-    if (s.name == name && s.shndx != SHN_UNDEF)
-      return &s;
-  return nullptr;
+  const auto i = symbols_.find_defined(name);
+  if (!i)
+    return nullptr;
+  std::lock_guard<std::mutex> hold(found_->lock);
+  return &found_->kept.emplace_back(symbols_[*i]);
 }
 
 Expected<std::span<const uint8_t>> ElfImage::read(size_t section, uint64_t offset,

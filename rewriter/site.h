@@ -59,19 +59,26 @@ const char *skip_reason_key(SkipReason r); // stable machine key ("room", ...)
 // sweep in address order does not chase each symbol through the symbol
 // table (a cache miss per function); the name comes from the image's
 // symbol table, which lives as long as the image.
+// The name is a pointer into the image's string table, where parse()
+// found its NUL (symbols are not copied: SymbolTable), so it is measured
+// when asked for, which is per message, not per site.
 struct FunctionEntry {
   FunctionEntry() = default;
-  FunctionEntry(uint64_t addr, const Symbol *sym)
-      : address(addr), symbol(sym), small_size(uint32_t(sym->size)),
-        func(sym->type == STT_FUNC), big(sym->size > UINT32_MAX) {}
+  FunctionEntry(uint64_t addr, const Symbol &sym)
+      : address(addr), name_(sym.name.data()),
+        size_(sym.size < kSizeLimit ? sym.size : kSizeLimit - 1), func(sym.type == STT_FUNC) {}
   uint64_t address = 0;
-  const Symbol *symbol = nullptr;
-  uint32_t small_size = 0; // the symbol's size when it fits (always, in practice)
-  bool func = false;
-  bool big = false;
-  uint64_t size() const { return big ? symbol->size : small_size; }
-  std::string_view name() const { return symbol->name; }
+  uint64_t size() const { return size_; }
+  std::string_view name() const { return name_ ? std::string_view(name_) : std::string_view(); }
   bool is_func() const { return func; } // else a code label
+
+private:
+  // 63 bits of size: a symbol of 2^63 bytes or more (no file has them) is
+  // taken as 2^63 - 1, which reaches past the end of any section alike.
+  static constexpr uint64_t kSizeLimit = uint64_t(1) << 63;
+  const char *name_ = nullptr;
+  uint64_t size_ : 63 = 0;
+  uint64_t func : 1 = 0;
 };
 static_assert(sizeof(FunctionEntry) <= 24);
 
