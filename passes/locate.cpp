@@ -46,6 +46,10 @@ public:
       for (const auto &kind : kTables)
         RVT_TRY(absolute_tables(kind));
     }
+    // The symbols are indexed and the tables found: the symbol table's
+    // pages (12 MiB at 500K symbols) need not stay resident beside the
+    // sites about to be built, the peak of a run's memory.
+    img_.release_symbol_pages();
     finish();
     return Status::ok();
   }

@@ -210,6 +210,12 @@ public:
   // verify --against holds two files: the original is released once located,
   // so only one file's text is resident at a time. No-op for other images.
   void release_pages();
+  // The pages of the symbol table and its strings once the symbols are
+  // indexed (locate), and in a rewrite's copy the other ranges it maps from
+  // the file (debug info), as long as no edit reached them: later reads
+  // fault them in again from the file, the same bytes. Const: what the
+  // image holds does not change, only what is resident.
+  void release_symbol_pages() const;
 
   // Writes the edited image to fd. The file at fd must be empty; it receives
   // the edited bytes, then libelf lays out the added sections, if any.
@@ -278,6 +284,7 @@ private:
   bool edited_ = false;
   bool file_mapped_ = false;   // image_ is a private mapping of file_
   bool pages_released_ = false; // release_pages(): originals come from file_
+  std::vector<FileRange> file_backed_; // Copy: ranges mapped from the file, not read
   std::shared_ptr<const int> file_;                       // loaded: the input, read for originals
   std::shared_ptr<const std::vector<uint8_t>> pristine_;  // in memory: the original, from the first edit
   uint64_t shoff_ = 0;
