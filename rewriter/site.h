@@ -23,19 +23,27 @@ enum class SiteState : uint8_t { Nops, Disabled, Enabled, Other };
 const char *site_state_name(SiteState s);
 
 // Where a table points at this site, so emit can move the pointer to P.
-// 32 bytes: one per table entry, and a kernel has 10^5 of them.
+// 24 bytes: one per table entry, and a kernel has 10^5 of them. A table
+// is either relocatable (its entries are RELA addends: via_rela) or
+// linked (words, each maybe with an R_RISCV_RELATIVE: has_relative), never
+// both, so the two (list, entry) pairs share their storage.
 struct TableRef {
   uint64_t entry_offset = 0;  // offset of the pointer inside table_section
   uint32_t table_section = 0; // section holding the pointer (absolute tables)
-  // Relocatable tables: the RELA entry whose addend is the pointer.
-  uint32_t rela_list = 0;     // index into ElfImage::relas()
-  uint32_t rela_entry = 0;
-  // vmlinux built relocatable: an R_RISCV_RELATIVE holding the same value.
-  uint32_t relative_list = 0;
-  uint32_t relative_entry = 0;
+  union {
+    // Relocatable tables: the RELA entry whose addend is the pointer.
+    uint32_t rela_list = 0;   // index into ElfImage::relas()
+    // vmlinux built relocatable: an R_RISCV_RELATIVE holding the same value.
+    uint32_t relative_list;
+  };
+  union {
+    uint32_t rela_entry = 0;
+    uint32_t relative_entry;
+  };
   bool via_rela = false;
   bool has_relative = false;
 };
+static_assert(sizeof(TableRef) <= 24, "TableRef is per-entry memory: keep it small");
 
 enum class Decision : uint8_t { Undecided, Rewrite, Skip };
 
