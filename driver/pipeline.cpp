@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "pipeline.h"
 
+#include "heap.h"
 #include "output_file.h"
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,18 +34,10 @@ std::span<const Pass> rewrite_passes() { return kRewrite; }
 
 // Between passes: what a pass read of the symbol table goes back to the
 // page cache (a search for a symbol reads all of it), and the heap's free
-// pages to the kernel. A pass's scratch arrays (locate's sort keys, emit's
-// __mcount_loc keys, 8 MiB each at 500K sites) are freed in the middle of
-// the heap, where the next pass's differently sized ones do not fit: each
-// pass grew the resident heap by its own scratch (rewrite at 500K: +17 MiB
-// after locate).
+// pages to the kernel when there are many (heap.h).
 void hand_back_memory(const Context &ctx) {
   ctx.image.release_symbol_pages();
-#ifdef __GLIBC__
-  // The pad keeps the top of the heap, which the rewrite reserved and
-  // advised into huge pages (advise_huge_pages_for_heap).
-  malloc_trim(size_t(512) << 20);
-#endif
+  return_free_heap_pages();
 }
 
 Status run_passes(Context &ctx, std::span<const Pass> passes) {

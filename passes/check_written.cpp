@@ -6,6 +6,7 @@
 // differ: those ranges are read back from the output and checked, the rest
 // is the input's by construction.
 #include "passes.h"
+#include "heap.h"
 #include "sort_keys.h"
 
 #include <algorithm>
@@ -13,7 +14,6 @@
 #include <cerrno>
 #include <cstring>
 #include <elf.h>
-#include <malloc.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -139,9 +139,7 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
             s.state == SiteState::Enabled);
   });
   check_mcount_order(ctx, &ctx, order);
-#ifdef __GLIBC__
-  malloc_trim(size_t(512) << 20); // its copies' pages: back before the mask takes as many
-#endif
+  return_free_heap_pages(); // its copies' pages: back before the mask takes as many
 
   // What may change: the regions of rewritten sites, the table entries and
   // addends emit moves, a sortable __mcount_loc as a whole (it is sorted),
