@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "pipeline.h"
 
+#include "heap.h"
 #include "output_file.h"
 
 #include <cerrno>
@@ -31,10 +32,19 @@ constexpr Pass kRewrite[] = {
 std::span<const Pass> survey_passes() { return kSurvey; }
 std::span<const Pass> rewrite_passes() { return kRewrite; }
 
+// Between passes: what a pass read of the symbol table goes back to the
+// page cache (a search for a symbol reads all of it), and the heap's free
+// pages to the kernel when there are many (heap.h).
+void hand_back_memory(const Context &ctx) {
+  ctx.image.release_symbol_pages();
+  return_free_heap_pages();
+}
+
 Status run_passes(Context &ctx, std::span<const Pass> passes) {
   for (const Pass &p : passes) {
     ScopedTimer t(ctx.timers, p.name);
     RVT_TRY(p.run(ctx));
+    hand_back_memory(ctx);
   }
   return Status::ok();
 }

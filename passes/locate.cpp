@@ -46,6 +46,10 @@ public:
       for (const auto &kind : kTables)
         RVT_TRY(absolute_tables(kind));
     }
+    // The symbols are indexed and the tables found: the symbol table's
+    // pages (12 MiB at 500K symbols) need not stay resident beside the
+    // sites about to be built, the peak of a run's memory.
+    img_.release_symbol_pages();
     finish();
     return Status::ok();
   }
@@ -71,8 +75,7 @@ private:
       ctx_.functions_by_section[i].reserve(count[i]);
     for (const Symbol &s : img_.symbols())
       if (owner_candidate(s))
-        ctx_.functions_by_section[s.shndx].push_back(
-            {s.value, &s});
+        ctx_.functions_by_section[s.shndx].emplace_back(s.value, s);
     // At one address a function names the site better than a label. The
     // entries carry what the sort and the lookup need: no symbol-table
     // access per comparison.

@@ -7,6 +7,8 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <fcntl.h>
 #include <elf.h>
 #include <gelf.h>
@@ -104,6 +106,61 @@ uint64_t table_entsize(uint32_t type, bool is64) {
   }
 }
 
+// File ranges (page interiors) of a 64-bit little-endian image that no
+// edit reaches and whose bytes the passes read once or in part: the symbol
+// table and its strings (read while locating, then only a name now and
+// then) and sections neither allocated nor relocations (debug info, never
+// read). A rewrite maps them from the file instead of reading them into
+// its anonymous copy, so they are resident only while read, and
+// ElfImage::release_symbol_pages hands them back. Read from the section
+// headers before the parse, as a hint: headers that make no sense add
+// nothing, and the parse says what is wrong with them.
+std::vector<std::pair<uint64_t, uint64_t>> mappable_ranges(int fd, uint64_t size,
+                                                           uint64_t page) {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  Elf64_Ehdr eh;
+  if (std::endian::native != std::endian::little ||
+      pread(fd, &eh, sizeof eh, 0) != ssize_t(sizeof eh) ||
+      std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+      eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_shentsize != sizeof(Elf64_Shdr) ||
+      eh.e_shnum == 0 || eh.e_shoff > size ||
+      uint64_t(eh.e_shnum) * sizeof(Elf64_Shdr) > size - eh.e_shoff)
+    return out;
+  std::vector<Elf64_Shdr> sh(eh.e_shnum);
+  const size_t bytes = sh.size() * sizeof(Elf64_Shdr);
+  if (pread(fd, sh.data(), bytes, off_t(eh.e_shoff)) != ssize_t(bytes))
+    return out;
+  auto add = [&](const Elf64_Shdr &s) {
+    if (s.sh_type == SHT_NOBITS || s.sh_offset > size || s.sh_size > size - s.sh_offset)
+      return;
+    const uint64_t lo = (s.sh_offset + page - 1) / page * page;
+    const uint64_t hi = (s.sh_offset + s.sh_size) / page * page;
+    if (hi > lo)
+      out.push_back({lo, hi});
+  };
+  for (size_t i = 1; i < sh.size(); ++i) {
+    const Elf64_Shdr &s = sh[i];
+    if (s.sh_type == SHT_SYMTAB) {
+      add(s);
+      if (s.sh_link && s.sh_link < sh.size() && sh[s.sh_link].sh_type == SHT_STRTAB)
+        add(sh[s.sh_link]);
+    } else if (!(s.sh_flags & SHF_ALLOC) && s.sh_type != SHT_RELA && s.sh_type != SHT_REL &&
+               s.sh_type != SHT_STRTAB && s.sh_type != SHT_SYMTAB_SHNDX) {
+      add(s);
+    }
+  }
+  // In file order, overlaps merged (the parse refuses overlapping
+  // sections, but this runs before it).
+  std::sort(out.begin(), out.end());
+  std::vector<std::pair<uint64_t, uint64_t>> merged;
+  for (const auto &r : out)
+    if (!merged.empty() && r.first <= merged.back().second)
+      merged.back().second = std::max(merged.back().second, r.second);
+    else
+      merged.push_back(r);
+  return merged;
+}
+
 } // namespace
 
 const char *riscv_reloc_name(uint32_t type) {
@@ -159,6 +216,7 @@ Expected<ElfImage> ElfImage::load(const std::string &path, const std::string &di
     return make_error(name, "empty file");
   const size_t size = static_cast<size_t>(st.st_size);
   void *map = MAP_FAILED;
+  std::vector<FileRange> file_backed; // Copy: ranges mapped from the file
   if (mode == LoadMode::Copy) {
     // Anonymous memory in huge pages where the kernel allows it (a handful
     // of faults instead of one per 4 KiB), filled by pread. Placed on a
@@ -182,16 +240,40 @@ Expected<ElfImage> ElfImage::load(const std::string &path, const std::string &di
         munmap(reinterpret_cast<void *>(end), raw + span - end);
       map = reinterpret_cast<void *>(start);
       madvise(map, size, MADV_HUGEPAGE);
+      // The symbol table, its strings and debug info from the file, in
+      // place (mappable_ranges); a range the kernel will not map is read.
+      for (const auto &[lo, hi] : mappable_ranges(fd, size, page))
+        if (mmap(static_cast<uint8_t *>(map) + lo, hi - lo, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_FIXED, fd, off_t(lo)) != MAP_FAILED)
+          file_backed.push_back({lo, hi});
     }
-    for (size_t done = 0; done < size;) {
-      const ssize_t n = pread(fd, static_cast<uint8_t *>(map) + done, size - done, off_t(done));
-      if (n <= 0) {
-        const int saved = n < 0 ? errno : 0;
-        munmap(map, size);
-        return make_error(name, saved ? std::string("cannot read: ") + std::strerror(saved)
-                                      : std::string("file shrank while being read"));
+    auto read_range = [&](uint64_t done, uint64_t end) -> Status {
+      while (done < end) {
+        const ssize_t n =
+            pread(fd, static_cast<uint8_t *>(map) + done, end - done, off_t(done));
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n <= 0) {
+          const int saved = n < 0 ? errno : 0;
+          return make_error(name, saved ? std::string("cannot read: ") + std::strerror(saved)
+                                        : std::string("file shrank while being read"));
+        }
+        done += uint64_t(n);
       }
-      done += size_t(n);
+      return Status::ok();
+    };
+    uint64_t at = 0;
+    Status read = Status::ok();
+    for (const FileRange &r : file_backed) {
+      if (!(read = read_range(at, r.lo)))
+        break;
+      at = r.hi;
+    }
+    if (read)
+      read = read_range(at, size);
+    if (!read) {
+      munmap(map, size);
+      return read.error();
     }
   } else {
     // A private mapping: reads come straight from the page cache, edits copy
@@ -214,6 +296,7 @@ Expected<ElfImage> ElfImage::load(const std::string &path, const std::string &di
   img.image_owner_ = std::shared_ptr<void>(map, [size](void *p) { munmap(p, size); });
   img.file_ = std::move(file);
   img.file_mapped_ = mode == LoadMode::Map;
+  img.file_backed_ = std::move(file_backed);
   img.input_mtime_ns_ = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   RVT_TRY(img.parse());
   return img;
@@ -242,7 +325,7 @@ Expected<ElfImage> ElfImage::edited_image(std::string name) const {
   const bool reuse = std::none_of(symbol_sections_.begin(), symbol_sections_.end(),
                                   [&](size_t i) { return edited_sections_.at(i); });
   if (reuse)
-    img.symbols_ = symbols_;
+    img.symbols_ = symbols_; // pointers into the same bytes
   RVT_TRY(img.parse(reuse));
   return img;
 }
@@ -473,6 +556,9 @@ Status ElfImage::parse(bool reuse_symbols) {
         symbol_sections_.push_back(s.index);
   }
   edited_sections_.assign(shnum, false);
+  found_ = std::make_shared<FoundSymbols>();
+  if (!reuse_symbols)
+    symbols_ = SymbolTable();
   if (symtab && !reuse_symbols) {
     std::vector<Symbol> symbols;
     Elf_Scn *scn = elf_getscn(h.elf, symtab->index);
@@ -485,41 +571,39 @@ Status ElfImage::parse(bool reuse_symbols) {
         xdata = elf_getdata(elf_getscn(h.elf, s.index), nullptr);
     const uint64_t entsz = is64_ ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
     const size_t count = data ? data->d_size / entsz : 0;
-    symbols.reserve(count);
-    // The common case straight from the file's bytes: a 64-bit table on a
-    // little-endian host, names in a string table, no extended indexes
-    // (libelf's two calls per symbol were most of a large kernel's load).
-    // Anything else, or any symbol the checks below would refuse, goes
-    // the libelf way from the start, which words the error.
+    // The common case is read in place, from the file's bytes: a 64-bit
+    // table on a little-endian host, names in a string table, no extended
+    // indexes. Checked here once, entry by entry, so SymbolTable needs no
+    // error path; anything else, or any symbol the checks below would
+    // refuse, goes the libelf way from the start, which words the error.
     const Section &names = sections_[symtab->link];
     if (std::endian::native == std::endian::little && is64_ &&
-        names.type == SHT_STRTAB && names.has_file_bytes() &&
+        names.type == SHT_STRTAB && names.has_file_bytes() && names.size &&
         symtab->has_file_bytes() && data && data->d_size == symtab->size) {
-      const uint8_t *at = image_.data() + symtab->offset;
+      const uint8_t *raw = image_.data() + symtab->offset;
       const char *base = reinterpret_cast<const char *>(image_.data() + names.offset);
-      for (size_t i = 0; i < count; ++i, at += sizeof(Elf64_Sym)) {
+      // A table that ends in a NUL ends every name in it: no search per symbol.
+      const bool terminated = base[names.size - 1] == 0;
+      size_t i = 0;
+      for (const uint8_t *at = raw; i < count; ++i, at += sizeof(Elf64_Sym)) {
         Elf64_Sym sym;
         std::memcpy(&sym, at, sizeof sym);
-        const void *nul = sym.st_name < names.size
-                              ? std::memchr(base + sym.st_name, 0, names.size - sym.st_name)
-                              : nullptr;
-        if (!nul || sym.st_shndx == SHN_XINDEX ||
+        if (sym.st_name >= names.size ||
+            (!terminated && !std::memchr(base + sym.st_name, 0, names.size - sym.st_name)) ||
+            sym.st_shndx == SHN_XINDEX ||
             (sym.st_shndx >= shnum && sym.st_shndx < SHN_LORESERVE))
           break;
-        Symbol out;
-        out.name = std::string_view(base + sym.st_name,
-                                    size_t(static_cast<const char *>(nul) - (base + sym.st_name)));
-        out.value = sym.st_value;
-        out.size = sym.st_size;
-        out.type = ELF64_ST_TYPE(sym.st_info);
-        out.bind = ELF64_ST_BIND(sym.st_info);
-        out.shndx = sym.st_shndx;
-        symbols.push_back(out);
       }
-      if (symbols.size() != count)
-        symbols.clear(); // the libelf way below
+      if (i == count) {
+        symbols_.raw_ = raw;
+        symbols_.names_ = base;
+        symbols_.names_size_ = names.size;
+        symbols_.count_ = count;
+      }
     }
-    for (size_t i = symbols.size(); i < count; ++i) {
+    if (!symbols_.raw_)
+      symbols.reserve(count);
+    for (size_t i = 0; !symbols_.raw_ && i < count; ++i) {
       GElf_Sym sym;
       Elf32_Word xndx = 0;
       if (!gelf_getsymshndx(data, xdata, static_cast<int>(i), &sym, &xndx))
@@ -556,7 +640,10 @@ Status ElfImage::parse(bool reuse_symbols) {
                             std::to_string(out.shndx) + " out of range");
       symbols.push_back(out);
     }
-    symbols_ = std::make_shared<const std::vector<Symbol>>(std::move(symbols));
+    if (!symbols_.raw_) {
+      symbols_.decoded_ = std::make_shared<const std::vector<Symbol>>(std::move(symbols));
+      symbols_.count_ = symbols_.decoded_->size();
+    }
   }
 
   for (const auto &s : sections_) {
@@ -621,11 +708,66 @@ const Section *ElfImage::section_at_addr(uint64_t a) const {
   return nullptr;
 }
 
+Symbol SymbolTable::operator[](size_t i) const {
+  if (!raw_)
+    return (*decoded_)[i];
+  Elf64_Sym sym;
+  std::memcpy(&sym, raw_ + i * sizeof(Elf64_Sym), sizeof sym);
+  Symbol out;
+  // parse() found a NUL after st_name inside the table; bounded all the same.
+  const char *name = names_ + sym.st_name;
+  const void *nul = std::memchr(name, 0, names_size_ - sym.st_name);
+  out.name = std::string_view(name, nul ? size_t(static_cast<const char *>(nul) - name) : 0);
+  out.value = sym.st_value;
+  out.size = sym.st_size;
+  out.type = ELF64_ST_TYPE(sym.st_info);
+  out.bind = ELF64_ST_BIND(sym.st_info);
+  out.shndx = sym.st_shndx;
+  return out;
+}
+
+std::optional<size_t> SymbolTable::find_defined(std::string_view name) const {
+  if (!raw_) {
+    for (size_t i = 0; i < count_; ++i)
+      if ((*decoded_)[i].name == name && (*decoded_)[i].shndx != SHN_UNDEF)
+        return i;
+    return std::nullopt;
+  }
+  // Compared in place, without measuring every name: the name's bytes, then
+  // its NUL.
+  for (size_t i = 0; i < count_; ++i) {
+    Elf64_Sym sym;
+    std::memcpy(&sym, raw_ + i * sizeof(Elf64_Sym), sizeof sym);
+    if (sym.st_shndx == SHN_UNDEF || name.size() >= names_size_ - sym.st_name)
+      continue;
+    const char *at = names_ + sym.st_name;
+    if (at[name.size()] == 0 && std::memcmp(at, name.data(), name.size()) == 0)
+      return i;
+  }
+  return std::nullopt;
+}
+
+// Symbols are built on access (SymbolTable), so the few that callers keep a
+// pointer to live here, by name: the same few names are asked for by
+// several passes (__start_mcount_loc by locate, emit and the check), and
+// each search reads the whole table, which may have been handed back to
+// the page cache (release_symbol_pages). A mutex because the image is
+// shared read-only between threads.
+struct ElfImage::FoundSymbols {
+  std::mutex lock;
+  std::deque<std::pair<std::string, std::optional<Symbol>>> kept;
+};
+
 const Symbol *ElfImage::find_symbol(std::string_view name) const {
-  for (const auto &s : *symbols_)
-    if (s.name == name && s.shndx != SHN_UNDEF)
-      return &s;
-  return nullptr;
+  std::lock_guard<std::mutex> hold(found_->lock);
+  for (const auto &[n, sym] : found_->kept)
+    if (n == name)
+      return sym ? &*sym : nullptr;
+  const auto i = symbols_.find_defined(name);
+  auto &kept = found_->kept.emplace_back(std::string(name), std::nullopt);
+  if (i)
+    kept.second = symbols_[*i];
+  return kept.second ? &*kept.second : nullptr;
 }
 
 Expected<std::span<const uint8_t>> ElfImage::read(size_t section, uint64_t offset,
@@ -700,6 +842,37 @@ void ElfImage::release_pages() {
     return;
   if (madvise(writable_, image_.size(), MADV_DONTNEED) == 0)
     pages_released_ = true;
+}
+
+void ElfImage::release_symbol_pages() const {
+  if (!writable_ || image_.empty())
+    return;
+  const uint64_t page = uint64_t(sysconf(_SC_PAGESIZE));
+  // Only pages no edit reached: dropping a private mapping's edited page
+  // would give the file's bytes back in its place.
+  auto unedited = [&](uint64_t lo, uint64_t hi) {
+    if (edited_blocks_.empty())
+      return true;
+    for (uint64_t b = lo / kEditBlock; b < (hi + kEditBlock - 1) / kEditBlock; ++b)
+      if (edited_blocks_[b / 64] >> (b % 64) & 1)
+        return false;
+    return true;
+  };
+  auto release = [&](uint64_t lo, uint64_t hi) {
+    if (hi > lo && unedited(lo, hi))
+      madvise(writable_ + lo, hi - lo, MADV_DONTNEED);
+  };
+  if (file_mapped_) {
+    // The whole image is the file's: the symbol table and its strings.
+    for (size_t i : symbol_sections_) {
+      const Section &s = sections_.at(i);
+      if (s.has_file_bytes())
+        release((s.offset + page - 1) / page * page, (s.offset + s.size) / page * page);
+    }
+    return;
+  }
+  for (const FileRange &r : file_backed_)
+    release(r.lo, r.hi);
 }
 
 void ElfImage::mark_edited(uint64_t at, uint64_t length) {

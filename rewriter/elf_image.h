@@ -36,8 +36,9 @@ struct Section {
   bool contains_addr(uint64_t a) const { return a >= addr && a - addr < size; }
 };
 
-// 40 bytes: a kernel has 10^5 of them (and verify --against holds two
-// tables). Its index is its position in ElfImage::symbols().
+// One symbol as the model sees it. Not stored per symbol when the file's
+// table can be read in place (SymbolTable): built on access, 40 bytes on
+// the stack. Its index is its position in ElfImage::symbols().
 struct Symbol {
   std::string_view name; // into the image's string table: lives as long as the image
   uint64_t value = 0;
@@ -47,6 +48,52 @@ struct Symbol {
   uint32_t shndx = 0;  // real section index (SHN_XINDEX resolved)
 };
 static_assert(sizeof(Symbol) <= 40, "Symbol is per-symbol memory: keep it small");
+
+// The symbol table. A 64-bit little-endian table (every RISC-V kernel and
+// module on a little-endian host) is read in place from the image's bytes:
+// a copy was 40 bytes per symbol, 20 MiB of a 500K-site image and twice
+// that for verify --against, against the 24 the file already holds. Any
+// other table (ELF32, extended section indexes, a big-endian host) is
+// decoded once into Symbols. Either way parse() has checked every entry
+// (section index, a name that ends in a NUL inside the string table)
+// before the table is handed out, so access needs no error path.
+class SymbolTable {
+public:
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  // i < size(), as for a vector.
+  Symbol operator[](size_t i) const;
+  // The first defined symbol (section index not SHN_UNDEF) of that name.
+  std::optional<size_t> find_defined(std::string_view name) const;
+
+  class iterator {
+  public:
+    using value_type = Symbol;
+    using difference_type = std::ptrdiff_t;
+    iterator(const SymbolTable *t, size_t i) : t_(t), i_(i) {}
+    Symbol operator*() const { return (*t_)[i_]; }
+    iterator &operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const iterator &o) const { return i_ == o.i_; }
+    bool operator!=(const iterator &o) const { return i_ != o.i_; }
+
+  private:
+    const SymbolTable *t_;
+    size_t i_;
+  };
+  iterator begin() const { return {this, 0}; }
+  iterator end() const { return {this, count_}; }
+
+private:
+  friend class ElfImage;
+  const uint8_t *raw_ = nullptr; // count_ Elf64_Sym in the image, or null
+  const char *names_ = nullptr;  // their string table
+  uint64_t names_size_ = 0;
+  std::shared_ptr<const std::vector<Symbol>> decoded_; // when raw_ is null
+  size_t count_ = 0;
+};
 
 struct Rela {
   uint64_t offset = 0;
@@ -125,7 +172,9 @@ public:
   size_t section_name_table() const { return shstrndx_; } // e_shstrndx, resolved
   // The section whose [addr, addr+size) holds a (allocated, with file bytes).
   const Section *section_at_addr(uint64_t a) const;
-  const std::vector<Symbol> &symbols() const { return *symbols_; }
+  const SymbolTable &symbols() const { return symbols_; }
+  // The first defined symbol of that name, or null. The pointer stays valid
+  // as long as the image (found symbols are kept: a handful per run).
   const Symbol *find_symbol(std::string_view name) const;
   const std::vector<RelaSection> &relas() const { return relas_; }
 
@@ -161,6 +210,12 @@ public:
   // verify --against holds two files: the original is released once located,
   // so only one file's text is resident at a time. No-op for other images.
   void release_pages();
+  // The pages of the symbol table and its strings once the symbols are
+  // indexed (locate), and in a rewrite's copy the other ranges it maps from
+  // the file (debug info), as long as no edit reached them: later reads
+  // fault them in again from the file, the same bytes. Const: what the
+  // image holds does not change, only what is resident.
+  void release_symbol_pages() const;
 
   // Writes the edited image to fd. The file at fd must be empty; it receives
   // the edited bytes, then libelf lays out the added sections, if any.
@@ -229,6 +284,7 @@ private:
   bool edited_ = false;
   bool file_mapped_ = false;   // image_ is a private mapping of file_
   bool pages_released_ = false; // release_pages(): originals come from file_
+  std::vector<FileRange> file_backed_; // Copy: ranges mapped from the file, not read
   std::shared_ptr<const int> file_;                       // loaded: the input, read for originals
   std::shared_ptr<const std::vector<uint8_t>> pristine_;  // in memory: the original, from the first edit
   uint64_t shoff_ = 0;
@@ -239,8 +295,10 @@ private:
   std::vector<Section> sections_;
   // Shared with edited_image() views when no edit touched the symbol table
   // or its strings (the same bytes would parse to the same symbols).
-  std::shared_ptr<const std::vector<Symbol>> symbols_ =
-      std::make_shared<const std::vector<Symbol>>();
+  SymbolTable symbols_;
+  // What find_symbol handed out (its pointers must outlive the call).
+  struct FoundSymbols;
+  std::shared_ptr<FoundSymbols> found_;
   std::vector<size_t> symbol_sections_; // symtab, its strtab and SHN_XINDEX table
   std::vector<bool> edited_sections_;   // by index: an edit landed in its bytes
   std::vector<uint64_t> edited_blocks_; // bit per kEditBlock bytes: edited_ranges()

@@ -23,19 +23,27 @@ enum class SiteState : uint8_t { Nops, Disabled, Enabled, Other };
 const char *site_state_name(SiteState s);
 
 // Where a table points at this site, so emit can move the pointer to P.
-// 32 bytes: one per table entry, and a kernel has 10^5 of them.
+// 24 bytes: one per table entry, and a kernel has 10^5 of them. A table
+// is either relocatable (its entries are RELA addends: via_rela) or
+// linked (words, each maybe with an R_RISCV_RELATIVE: has_relative), never
+// both, so the two (list, entry) pairs share their storage.
 struct TableRef {
   uint64_t entry_offset = 0;  // offset of the pointer inside table_section
   uint32_t table_section = 0; // section holding the pointer (absolute tables)
-  // Relocatable tables: the RELA entry whose addend is the pointer.
-  uint32_t rela_list = 0;     // index into ElfImage::relas()
-  uint32_t rela_entry = 0;
-  // vmlinux built relocatable: an R_RISCV_RELATIVE holding the same value.
-  uint32_t relative_list = 0;
-  uint32_t relative_entry = 0;
+  union {
+    // Relocatable tables: the RELA entry whose addend is the pointer.
+    uint32_t rela_list = 0;   // index into ElfImage::relas()
+    // vmlinux built relocatable: an R_RISCV_RELATIVE holding the same value.
+    uint32_t relative_list;
+  };
+  union {
+    uint32_t rela_entry = 0;
+    uint32_t relative_entry;
+  };
   bool via_rela = false;
   bool has_relative = false;
 };
+static_assert(sizeof(TableRef) <= 24, "TableRef is per-entry memory: keep it small");
 
 enum class Decision : uint8_t { Undecided, Rewrite, Skip };
 
@@ -59,19 +67,26 @@ const char *skip_reason_key(SkipReason r); // stable machine key ("room", ...)
 // sweep in address order does not chase each symbol through the symbol
 // table (a cache miss per function); the name comes from the image's
 // symbol table, which lives as long as the image.
+// The name is a pointer into the image's string table, where parse()
+// found its NUL (symbols are not copied: SymbolTable), so it is measured
+// when asked for, which is per message, not per site.
 struct FunctionEntry {
   FunctionEntry() = default;
-  FunctionEntry(uint64_t addr, const Symbol *sym)
-      : address(addr), symbol(sym), small_size(uint32_t(sym->size)),
-        func(sym->type == STT_FUNC), big(sym->size > UINT32_MAX) {}
+  FunctionEntry(uint64_t addr, const Symbol &sym)
+      : address(addr), name_(sym.name.data()),
+        size_(sym.size < kSizeLimit ? sym.size : kSizeLimit - 1), func(sym.type == STT_FUNC) {}
   uint64_t address = 0;
-  const Symbol *symbol = nullptr;
-  uint32_t small_size = 0; // the symbol's size when it fits (always, in practice)
-  bool func = false;
-  bool big = false;
-  uint64_t size() const { return big ? symbol->size : small_size; }
-  std::string_view name() const { return symbol->name; }
+  uint64_t size() const { return size_; }
+  std::string_view name() const { return name_ ? std::string_view(name_) : std::string_view(); }
   bool is_func() const { return func; } // else a code label
+
+private:
+  // 63 bits of size: a symbol of 2^63 bytes or more (no file has them) is
+  // taken as 2^63 - 1, which reaches past the end of any section alike.
+  static constexpr uint64_t kSizeLimit = uint64_t(1) << 63;
+  const char *name_ = nullptr;
+  uint64_t size_ : 63 = 0;
+  uint64_t func : 1 = 0;
 };
 static_assert(sizeof(FunctionEntry) <= 24);
 
