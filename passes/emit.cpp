@@ -273,7 +273,6 @@ Expected<std::vector<uint64_t>> mcount_values(const ElfImage &img, const McountT
   if (original && w == 8 && t.relatives.empty() && std::endian::native == std::endian::little) {
     // The words as they are, read straight into the values: no second
     // copy of the table (4 MiB at 500K sites, at the output check's peak).
-    std::vector<uint64_t> values((t.hi - t.lo) / w);
     RVT_TRY(img.read_original(
         t.section, t.lo,
         std::span(reinterpret_cast<uint8_t *>(values.data()), values.size() * sizeof(uint64_t))));
