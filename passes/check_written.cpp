@@ -377,6 +377,8 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
       problem(moved_problem(m));
   }
   res.sorted_entries += order.sorted_entries;
+  res.mcount_entries += order.mcount_entries;
+  res.mcount_matched += order.mcount_matched;
   for (std::string &p : order.problems)
     problem(std::move(p));
   return res;
