@@ -9,12 +9,18 @@
 // per __mcount_loc entry; this pass fills one per rewritten literal, in site
 // address order from the first free entry, and leaves the rest zero.
 //
-// DT_RELACOUNT (the number of leading RELATIVE relocations, when .dynamic
-// has it) is left as the link set it: the filled entries come after the
-// reserved R_RISCV_NONE ones' predecessors, so the count still names only
-// RELATIVE ones (a loader may use it to skip the type check of that many),
-// and relocate_kernel() reads the section, not .dynamic. DT_RELASZ already
-// covers the reserved entries: they lie inside the output section.
+// .dynamic is left alone: relocate_kernel() reads the section between
+// __rela_dyn_start and __rela_dyn_end, not .dynamic, and what the linkers
+// put there stays true of the link's own entries, which stay first and
+// stay RELATIVE. GNU ld 2.40 counts the reserved room in DT_RELASZ and
+// sets no DT_RELACOUNT (the leading RELATIVE entries a loader may apply
+// without looking at their type) when the section holds the room; the same
+// link without it sets one. ld.lld 19 sets DT_RELASZ to its own entries
+// only and DT_RELACOUNT to their number: a user-space loader would not see
+// the filled entries, the kernel does.
+//
+// ELF64 only: the kernel series relocates rv64; an ELF32 image keeps
+// literal 0, which its runtime fills.
 #include "passes.h"
 
 #include <algorithm>

@@ -153,4 +153,18 @@ if [ -e "$P/head.o" ] && [ -e "$P/k13_a.o" ] && [ -e "$P/k13_b.o" ]; then
 else
 	echo "skipped: too few entries (no fixture objects in $P)"
 fi
+# ld.lld links the same script (its .dynamic counts only its own entries;
+# the kernel reads the section): the same rewrite, verified.
+L="$FIXTURES/llvm"
+if command -v ld.lld-19 >/dev/null && [ -e "$L/head.o" ] && [ -e "$L/k13_a.o" ] && [ -e "$L/k13_b.o" ]; then
+	ld.lld-19 --defsym KERNEL_BASE=0xffffffff80000000 -shared -Bsymbolic -z notext --emit-relocs \
+		-T "$HERE/../../fixtures/src/vmlinux_pie_rela.lds" "$L/head.o" "$L/k13_a.o" "$L/k13_b.o" \
+		-o "$T/lld" || fail "ld.lld cannot link vmlinux_pie_rela.lds"
+	"$RVTRAMP" rewrite "$T/lld" -o "$T/lld.rv" -q || fail "rewrite of the ld.lld link exited $?"
+	"$RVTRAMP" verify "$T/lld.rv" --against "$T/lld" > "$T/vl" || fail "verify of the ld.lld link: $(cat "$T/vl")"
+	grep -q ", $n literals relocated, .*: ok$" "$T/vl" && ok "ld.lld: $n literals relocated" ||
+		fail "ld.lld: $(cat "$T/vl")"
+else
+	echo "skipped: ld.lld (ld.lld-19 or the LLVM fixture objects missing)"
+fi
 finish
