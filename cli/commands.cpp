@@ -219,7 +219,9 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
   out->excludes(inplace);
   cmd->add_option("--dest", args->dest,
                   "literal: SYMBOL or ADDRESS (default ftrace_caller when defined, else 0; "
-                  "0 for modules and position-independent images)");
+                  "0 for modules; a position-independent image gets the link address and an "
+                  "R_RISCV_RELATIVE per literal when its .rela.dyn ends in reserved zero "
+                  "entries, else 0)");
   cmd->add_option("--state", args->state,
                   "toggle state written: disabled (c.j .+24 with RVC, else j .+24) or enabled "
                   "(auipc t0, 0)")
