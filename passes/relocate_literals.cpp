@@ -135,6 +135,8 @@ void check_literal_relocations(const Context &ctx, const Context *original,
         add(e.section, e.address, i);
     }
   }
+  if (literals.empty() && (!reserve || !reserve->count))
+    return; // literal 0 (the runtime fills it): nothing to look up
   std::sort(literals.begin(), literals.end(),
             [](const Literal &a, const Literal &b) { return a.address < b.address; });
   auto find = [&](uint64_t address) -> Literal * {
