@@ -161,6 +161,7 @@ std::string rewrite_report_json(const RewriteRequest &req, const RewriteOutcome 
                                 {"mcount_loc_entries_matched", o.verify.mcount_matched},
                                 {"mcount_loc_entries_sorted_by_rewrite",
                                  o.ctx.sorted_mcount_entries},
+                                {"relocated_literals", o.verify.relocated_literals},
                                 {"ok", o.verify.ok()}}}};
   std::ostringstream text;
   write_report_json(report, nullptr, nullptr, true, text);
@@ -218,7 +219,9 @@ void add_rewrite_command(CLI::App &app, CommandResult &result) {
   out->excludes(inplace);
   cmd->add_option("--dest", args->dest,
                   "literal: SYMBOL or ADDRESS (default ftrace_caller when defined, else 0; "
-                  "0 for modules and position-independent images)");
+                  "0 for modules; a position-independent image gets the link address and an "
+                  "R_RISCV_RELATIVE per literal when its .rela.dyn ends in reserved zero "
+                  "entries, else 0)");
   cmd->add_option("--state", args->state,
                   "toggle state written: disabled (c.j .+24 with RVC, else j .+24) or enabled "
                   "(auipc t0, 0)")
@@ -434,10 +437,15 @@ void add_verify_command(CLI::App &app, CommandResult &result) {
                  (orig ? (v.mcount_matched == v.mcount_entries ? ", each the original's"
                                                                 : ", not the original's")
                        : "");
+      // A relocatable kernel's literals that the kernel relocates at boot.
+      const std::string relocated =
+          v.relocated_literals ? ", " + std::to_string(v.relocated_literals) + " literals relocated"
+                               : "";
       std::printf("VERIFY %s: %zu entries, %s, %zu enabled, %zu untouched, "
-                  "%zu calls%s, %zu bytes compared: %s\n",
+                  "%zu calls%s%s, %zu bytes compared: %s\n",
                   base_name(args->file).c_str(), v.entries, disabled.c_str(), v.enabled,
-                  v.untouched, v.calls, mcount.c_str(), v.compared_bytes, ok ? "ok" : "FAILED");
+                  v.untouched, v.calls, mcount.c_str(), relocated.c_str(), v.compared_bytes,
+                  ok ? "ok" : "FAILED");
     }
     if (!ok)
       result.exit_code = kExitCheckFailed;

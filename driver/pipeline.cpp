@@ -24,6 +24,8 @@ constexpr Pass kRewrite[] = {
     {"plan", run_plan, "decide each site from its room, alignment and hazards"},
     {"rewrite", run_rewrite, "write layouts only where the plan said so"},
     {"emit", run_emit, "tables must follow the trampolines that now exist"},
+    {"relocate_literals", run_relocate_literals,
+     "a moving kernel's literals need a relocation once the sites are final"},
     {"verify", run_verify, "catch a bad layout before anything reaches the disk"},
 };
 

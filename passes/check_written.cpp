@@ -198,6 +198,10 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
     const Site &s = ctx.sites[m.second >> 32];
     return site_owner(s) + ": a table entry does not name " + hex(s.tramp_address());
   };
+  // The reserved .rela.dyn entries filled with literal relocations.
+  if (ctx.relocated_literals)
+    may.allow(img.rela_entry_file_offset(ctx.rela_reserve_list, ctx.rela_reserve_first),
+              ctx.relocated_literals * img.rela_entry_size());
   if (img.is_relocatable())
     for (size_t i = 0; i < text_edited.size(); ++i)
       if (text_edited[i])
@@ -376,6 +380,10 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
     if (!moved_ok(m, was))
       problem(moved_problem(m));
   }
+  // Each literal that moves with the image has its relocation, and the
+  // reserved entries hold nothing else.
+  const RelaReserve reserve = original_rela_reserve(ctx);
+  check_literal_relocations(ctx, nullptr, &reserve, res);
   res.sorted_entries += order.sorted_entries;
   res.mcount_entries += order.mcount_entries;
   res.mcount_matched += order.mcount_matched;

@@ -16,6 +16,23 @@ Status run_plan(Context &ctx);     // A8 / A4 / fixup / skip(reason), destinatio
 Status run_rewrite(Context &ctx);  // layout bytes
 Status run_emit(Context &ctx);     // table entries, addends, RELATIVE, sh_addralign, __mcount_loc
 Status run_verify(Context &ctx);   // every rewritten site decodes as its layout, tables point at P
+// ET_DYN: an R_RISCV_RELATIVE per rewritten literal in .rela.dyn's reserved entries.
+Status run_relocate_literals(Context &ctx);
+
+// .rela.dyn's reserved entries: the trailing run of all-zero entries (a
+// zero entry is R_RISCV_NONE at 0, which the kernel's relocate_kernel()
+// skips), counted from the end backwards. A relocatable kernel's linker
+// script reserves one per __mcount_loc entry for the literal relocations.
+// count 0 (no .rela.dyn, or it ends in a real relocation): none.
+struct RelaReserve {
+  size_t list = 0;  // index into ElfImage::relas()
+  size_t first = 0; // first free entry
+  size_t count = 0;
+};
+RelaReserve reserved_rela_entries(const ElfImage &img);
+// The reserved entries of the file ctx was loaded from: as the plan found
+// them (a rewrite's ctx, whose relocations are edited), else as they are.
+RelaReserve original_rela_reserve(const Context &ctx);
 
 // The __mcount_loc of a linked executable (ET_EXEC vmlinux): between
 // __start_mcount_loc and __stop_mcount_loc, else a section of that name.
@@ -61,6 +78,9 @@ struct VerifyResult {
   // Of those, entries matched one to one with the original's (each S, or
   // S + 2): only when checked against an original.
   size_t mcount_matched = 0;
+  // ET_DYN (ELF64): trampoline literals that point into the image and have
+  // their one R_RISCV_RELATIVE in .rela.dyn (the kernel moves them at boot).
+  size_t relocated_literals = 0;
   // Bytes that differ between the output and the input, when the check
   // compared them all (check_written: the edited ranges hold every change).
   std::optional<uint64_t> changed_bytes;
@@ -71,6 +91,17 @@ struct VerifyResult {
   bool ok() const { return problems.empty(); }
   size_t trampolines() const { return disabled + enabled; }
 };
+// ET_DYN (ELF64): every trampoline literal of ctx that points into the image
+// has exactly one R_RISCV_RELATIVE at its address whose addend is the
+// literal (counted in relocated_literals; a missing or wrong one is a
+// problem naming the site); a literal of 0, or outside the image (an
+// absolute --dest ADDRESS), needs none. reserve: the original's reserved
+// entries, when known: each one now filled must be such a literal's
+// relocation. Sites (run_locate, with a plan: rewritten ones at P) or
+// entries (run_locate_entries); original names entries when given.
+void check_literal_relocations(const Context &ctx, const Context *original,
+                               const RelaReserve *reserve, VerifyResult &res);
+
 // ctx must have been through run_locate; original likewise, when given.
 VerifyResult verify_image(Context &ctx, const Context *original);
 // The __mcount_loc part of verify_image: ascending (ET_EXEC, once it holds

@@ -14,13 +14,53 @@
 namespace rvtramp {
 namespace {
 
+// A relocatable kernel (ET_DYN, ELF64) moves at boot, KASLR included, and
+// relocate_kernel() applies every R_RISCV_RELATIVE of .rela.dyn then: a
+// literal with its own RELATIVE holds the link address in the file and the
+// right address once moved, and ftrace_init writes no literal. The entries
+// come from the linker script, which reserves zeros at the end of .rela.dyn
+// (one per __mcount_loc entry); an image without them (an older kernel, any
+// ELF32 one, a user-space PIE) keeps literal 0, which its runtime fills.
+// Empty when relocation is possible, else why not.
+std::string why_not_relocatable(const ElfImage &img, const RelaReserve &reserve) {
+  if (!img.is64())
+    return "ELF32: literal relocations are made for 64-bit kernels only";
+  if (!reserve.count)
+    return ".rela.dyn reserves no zero entries at its end for literal relocations";
+  return {};
+}
+
+void relocate_to(Context &ctx, const RelaReserve &reserve, uint64_t value,
+                 const std::string &origin) {
+  ctx.dest = value;
+  ctx.dest_origin = origin + ", relocated: an R_RISCV_RELATIVE per literal in .rela.dyn (" +
+                    std::to_string(reserve.count) + " free entries)";
+  ctx.relocate_literals = true;
+  ctx.rela_reserve_list = reserve.list;
+  ctx.rela_reserve_first = reserve.first;
+  ctx.rela_reserve_free = reserve.count;
+}
+
 Status resolve_dest(Context &ctx) {
   const ElfImage &img = ctx.image;
+  const bool pie = img.is_position_independent();
+  const RelaReserve reserve = pie ? reserved_rela_entries(img) : RelaReserve{};
+  const std::string why_not = pie ? why_not_relocatable(img, reserve) : std::string();
   if (ctx.options.dest) {
     const std::string &d = *ctx.options.dest;
     char *end = nullptr;
     const unsigned long long v = std::strtoull(d.c_str(), &end, 0);
     if (!d.empty() && end && *end == '\0') {
+      // 0 is explicit: no relocation. An address inside an ELF64 ET_DYN
+      // image moves with it (as a symbol would); one outside is absolute.
+      if (pie && img.is64() && v != 0 && img.section_at_addr(v)) {
+        if (!why_not.empty())
+          return img.error("--dest " + d + ": an address inside a position-independent "
+                           "image moves at load time and the literal would need a relocation (" +
+                           why_not + "); give 0 (the runtime fills it) or an address outside it");
+        relocate_to(ctx, reserve, v, hex(v));
+        return Status::ok();
+      }
       ctx.dest = v;
       ctx.dest_origin = hex(v);
       return Status::ok();
@@ -31,24 +71,31 @@ Status resolve_dest(Context &ctx) {
     if (img.is_relocatable())
       return img.error("--dest " + d + ": a relocatable file cannot hold a symbol's "
                        "address in the literal; give an address or 0");
-    if (img.is_position_independent())
-      return img.error("--dest " + d + ": a position-independent image moves at load "
-                       "time and the literal has no relocation; give 0 (the runtime "
-                       "fills it) or an address");
+    if (pie) {
+      if (!why_not.empty())
+        return img.error("--dest " + d + ": a position-independent image moves at load "
+                         "time and the literal has no relocation (" + why_not +
+                         "); give 0 (the runtime fills it) or an address");
+      relocate_to(ctx, reserve, sym->value, d);
+      return Status::ok();
+    }
     ctx.dest = sym->value;
     ctx.dest_origin = d;
     return Status::ok();
   }
+  const Symbol *fc = img.is_relocatable() ? nullptr : img.find_symbol("ftrace_caller");
   if (img.is_relocatable()) {
     ctx.dest = 0;
     ctx.dest_origin = "0 (relocatable: the runtime fills the literal)";
-  } else if (img.is_position_independent()) {
-    // A relocatable kernel (riscv links it -shared) moves at boot, KASLR
-    // included: ftrace_caller's link address would be wrong, and adding an
-    // R_RISCV_RELATIVE per literal would grow .rela.dyn by 24 bytes a site.
+  } else if (pie && fc && why_not.empty()) {
+    relocate_to(ctx, reserve, fc->value, "ftrace_caller");
+  } else if (pie) {
+    // ftrace_caller's link address alone would be wrong once the image
+    // moves: without a relocation the runtime fills the literal.
     ctx.dest = 0;
-    ctx.dest_origin = "0 (position-independent: the runtime fills the literal)";
-  } else if (const Symbol *fc = img.find_symbol("ftrace_caller")) {
+    ctx.dest_origin = "0 (position-independent: the runtime fills the literal; " +
+                      (fc ? why_not : std::string("no ftrace_caller in the image")) + ")";
+  } else if (fc) {
     ctx.dest = fc->value;
     ctx.dest_origin = "ftrace_caller";
   } else {

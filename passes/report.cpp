@@ -264,6 +264,16 @@ Report build_report(const Context &ctx, ReportParts parts) {
   for (const Section &sec : secs)
     init_section[sec.index] = is_init_text(sec.name);
   r.nothing_rewritten = nothing_rewritten_reason(ctx);
+  if (img.is_position_independent() && img.is64()) {
+    r.rela_dyn_free_entries = reserved_rela_entries(img).count;
+    if (ctx.relocate_literals)
+      r.literal_relocations = size_t(std::count_if(ctx.sites.begin(), ctx.sites.end(), [](const Site &s) {
+        return s.decision == Decision::Rewrite;
+      }));
+    VerifyResult found;
+    check_literal_relocations(ctx, nullptr, nullptr, found);
+    r.relocated_literals = found.relocated_literals;
+  }
   for (const Site &s : ctx.sites) {
     r.init_sites += init_section[s.section];
     const bool left = s.decision != Decision::Rewrite && s.reason != SkipReason::AlreadyRewritten;

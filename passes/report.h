@@ -124,6 +124,12 @@ struct Report {
   // The plan (every site lands in exactly one of a8, a4, skipped[reason]).
   uint64_t dest = 0;
   std::string dest_origin;
+  // A relocatable image (ET_DYN, ELF64): literals the plan would give an
+  // R_RISCV_RELATIVE, .rela.dyn's reserved (trailing zero) entries, and
+  // trampoline literals found relocated (a rewritten image).
+  size_t literal_relocations = 0;
+  size_t rela_dyn_free_entries = 0;
+  size_t relocated_literals = 0;
   size_t rewrite_a8 = 0, rewrite_a4 = 0;
   size_t fixup_before = 0;      // c.nop at S, P = S + 2
   size_t nops_after = 0;        // P = S, spare c.nop(s) after the trampoline

@@ -251,6 +251,9 @@ nlohmann::json report_json(const Report &r, const Comparison *cmp, const Budget 
                      {"room", hist_json(r.room, false)}};
   j["plan"] = {{"dest", r.dest},
                {"dest_origin", r.dest_origin},
+               {"literal_relocations", r.literal_relocations},
+               {"rela_dyn_free_entries", r.rela_dyn_free_entries},
+               {"relocated_literals", r.relocated_literals},
                {"total", r.sites},
                {"rewritten", r.rewrite_a8 + r.rewrite_a4},
                {"A8", r.rewrite_a8},
@@ -405,6 +408,11 @@ void print_report_text(const Report &r, const Comparison *cmp, const Budget *bud
     row(os, "skip: " + k, W, {num(v), share(v)});
   row(os, "total (A8 + A4 + skips)", W, {num(r.accounted()), share(r.accounted())});
   os << "  destination literal: " << hex(r.dest) << " (" << r.dest_origin << ")\n";
+  // A relocatable kernel: the kernel relocates these literals at boot.
+  if (r.literal_relocations || r.relocated_literals)
+    os << "  literal relocations: " << r.literal_relocations << " planned ("
+       << r.rela_dyn_free_entries << " free .rela.dyn entries), " << r.relocated_literals
+       << " literals relocated\n";
   if (!r.nothing_rewritten.empty())
     os << "  NOTHING WOULD BE REWRITTEN: " << r.nothing_rewritten << "\n";
 

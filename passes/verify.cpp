@@ -186,6 +186,9 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
     problem("relocation sections differ from the original's");
     return;
   }
+  // The reserved zero entries at the end of .rela.dyn may now be literal
+  // relocations: check_literal_relocations says whether they are right.
+  const RelaReserve reserve = original_rela_reserve(orig);
   for (size_t l = 0; l < a.relas().size(); ++l) {
     const auto &xe = a.relas()[l].entries, &ye = b.relas()[l].entries;
     if (xe.size() != ye.size()) {
@@ -193,6 +196,10 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
       continue;
     }
     for (size_t e = 0; e < xe.size(); ++e) {
+      if (reserve.count && l == reserve.list && e >= reserve.first && ye[e].type == R_RISCV_RELATIVE &&
+          ye[e].sym == 0 && xe[e].offset == 0 && xe[e].type == 0 && xe[e].sym == 0 &&
+          xe[e].addend == 0)
+        continue;
       const bool addend_ok = xe[e].addend == ye[e].addend || movable_addends.count({l, e});
       if (xe[e].offset != ye[e].offset || xe[e].type != ye[e].type || xe[e].sym != ye[e].sym ||
           !addend_ok) {
@@ -528,6 +535,8 @@ VerifyResult verify_image(Context &ctx, const Context *original) {
   VerifyResult res;
   check_entries(ctx, original, res);
   check_mcount_order(ctx, original, res);
+  const RelaReserve reserve = original ? original_rela_reserve(*original) : RelaReserve{};
+  check_literal_relocations(ctx, original, original ? &reserve : nullptr, res);
   if (original)
     compare_against(ctx.image, *original, res);
   return res;
@@ -566,6 +575,8 @@ Expected<VerifyResult> locate_and_verify(Context &ctx, const Context *original,
                              ": are the arguments swapped? (verify REWRITTEN --against ORIGINAL)");
   }
   check_mcount_order(ctx, original, res);
+  const RelaReserve reserve = original ? original_rela_reserve(*original) : RelaReserve{};
+  check_literal_relocations(ctx, original, original ? &reserve : nullptr, res);
   res.compared_bytes = compared.compared_bytes;
   for (std::string &p : compared.problems)
     if (res.problems.size() < 50)

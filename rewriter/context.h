@@ -55,6 +55,17 @@ struct Context {
   // Destination literal chosen by the plan and why.
   uint64_t dest = 0;
   std::string dest_origin;           // "ftrace_caller", "0x...", "0 (relocatable: ...)"
+  // A relocatable ET_DYN kernel whose .rela.dyn ends in reserved zero
+  // entries: each rewritten literal holds the destination's link address and
+  // gets an R_RISCV_RELATIVE there, which the kernel applies at boot
+  // (passes/relocate_literals.cpp). Set by the plan with where the
+  // reserved entries are (as the input has them); relocated_literals is
+  // how many the pass filled, from the first free entry on.
+  bool relocate_literals = false;
+  size_t rela_reserve_list = 0;  // index into ElfImage::relas()
+  size_t rela_reserve_first = 0; // first free entry
+  size_t rela_reserve_free = 0;  // free entries from there to the end
+  size_t relocated_literals = 0;
   size_t emitted_mcount_entries = 0; // --emit-mcount-loc
   size_t sorted_mcount_entries = 0;  // entries of ET_EXEC __mcount_loc tables emit sorted
   size_t null_table_entries = 0;

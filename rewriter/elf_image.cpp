@@ -973,6 +973,25 @@ void ElfImage::set_rela_addend(size_t rela_list_index, size_t entry, int64_t add
   edited_sections_[section] = true;
 }
 
+uint64_t ElfImage::rela_entry_file_offset(size_t rela_list_index, size_t entry) const {
+  return sections_.at(relas_.at(rela_list_index).index).offset + entry * rela_entry_size();
+}
+
+void ElfImage::set_rela(size_t rela_list_index, size_t entry, const Rela &rela) {
+  relas_.at(rela_list_index).entries.at(entry) = rela;
+  const size_t section = relas_[rela_list_index].index;
+  if (writable_) {
+    // r_offset, r_info (ELF64: sym << 32 | type; ELF32: sym << 8 | type), r_addend.
+    uint8_t *p = edit_base() + rela_entry_file_offset(rela_list_index, entry);
+    const unsigned w = word_size();
+    put_le(p, rela.offset, w);
+    put_le(p + w, is64_ ? uint64_t(rela.sym) << 32 | rela.type : uint64_t(rela.sym) << 8 | (rela.type & 0xff), w);
+    put_le(p + 2 * w, uint64_t(rela.addend), w);
+    mark_edited(rela_entry_file_offset(rela_list_index, entry), rela_entry_size());
+  }
+  edited_sections_[section] = true;
+}
+
 void ElfImage::raise_addralign(size_t section, uint64_t align) {
   if (sections_.at(section).addralign >= align)
     return;

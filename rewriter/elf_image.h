@@ -194,6 +194,12 @@ public:
   Status write_bytes(size_t section, uint64_t offset, std::span<const uint8_t> bytes);
   Status write_word(size_t section, uint64_t offset, uint64_t value);
   void set_rela_addend(size_t rela_list_index, size_t entry, int64_t addend);
+  // The whole entry (offset, type, symbol, addend): fills a slot the link
+  // reserved as zeros (passes/relocate_literals.cpp). Its bytes lie at
+  // rela_entry_file_offset, rela_entry_size() of them.
+  void set_rela(size_t rela_list_index, size_t entry, const Rela &rela);
+  uint64_t rela_entry_file_offset(size_t rela_list_index, size_t entry) const;
+  unsigned rela_entry_size() const { return is64_ ? 24 : 12; }
   void raise_addralign(size_t section, uint64_t align);
   // Where those two edits land in the file (and how wide the field is:
   // word_size()): the output check allows exactly these bytes to change.
