@@ -356,6 +356,7 @@ private:
   // (section, offset), in (address, section) order, and its state.
   void build_entries() {
     sort_key_pairs(keys_);
+    ReleaseBehind behind(img_); // classify reads each entry's bytes, in address order
     for (size_t k = 0; k < keys_.size(); ++k) {
       const uint32_t section = uint32_t(keys_[k].second >> 32);
       if (k == 0 || keys_[k].first != keys_[k - 1].first ||
@@ -365,6 +366,7 @@ private:
         e.section = section;
         const Section &sec = img_.section(section);
         const uint64_t offset = e.address - sec.addr;
+        behind.at(sec.offset + offset);
         if (auto bytes = img_.read(section, offset,
                                    std::min<uint64_t>(kRoomScanLimit, sec.size - offset))) {
           uint32_t room = 0;

@@ -844,6 +844,16 @@ void ElfImage::release_pages() {
     pages_released_ = true;
 }
 
+void ElfImage::release_range(uint64_t lo, uint64_t hi) const {
+  if (!file_mapped_ || edited_ || !writable_ || hi > image_.size())
+    return;
+  const uint64_t page = uint64_t(sysconf(_SC_PAGESIZE));
+  lo = (lo + page - 1) / page * page;
+  hi = hi / page * page;
+  if (hi > lo)
+    madvise(writable_ + lo, hi - lo, MADV_DONTNEED);
+}
+
 void ElfImage::release_symbol_pages() const {
   if (!writable_ || image_.empty())
     return;
