@@ -35,10 +35,14 @@ std::span<const Pass> survey_passes() { return kSurvey; }
 std::span<const Pass> rewrite_passes() { return kRewrite; }
 
 // Between passes: what a pass read of the symbol table goes back to the
-// page cache (a search for a symbol reads all of it), and the heap's free
-// pages to the kernel when there are many (heap.h).
-void hand_back_memory(const Context &ctx) {
+// page cache (a search for a symbol reads all of it), a mapped file's pages
+// too (report, sites: the next pass reads what it needs again; at 5 * 10^5
+// sites the text stayed resident beside the report's arrays, 199 MiB for a
+// 94.5 MiB file), and the heap's free pages to the kernel when there are
+// many (heap.h).
+void hand_back_memory(Context &ctx) {
   ctx.image.release_symbol_pages();
+  ctx.image.release_pages();
   return_free_heap_pages();
 }
 

@@ -55,27 +55,33 @@ public:
   }
 
 private:
-  // A symbol that can own a site: a function, or a code label (not a
-  // mapping symbol or a local .L label), in an executable section.
-  bool owner_candidate(const Symbol &s) const {
-    if (s.shndx == 0 || s.shndx >= img_.sections().size() ||
-        !img_.section(s.shndx).executable())
-      return false;
-    return s.type == STT_FUNC || (s.type == STT_NOTYPE && !s.name.empty() &&
-                                  s.name[0] != '$' && s.name.rfind(".L", 0) != 0);
-  }
-
   void index_functions() {
+    // A symbol that can own a site: a function, or a code label (not a
+    // mapping symbol or a local .L label), in an executable section. Read
+    // as fields: the name's first bytes, only for labels (building a
+    // Symbol measured every name, twice per symbol: most of locate).
+    std::vector<char> executable(img_.sections().size(), 0);
+    for (const Section &s : img_.sections())
+      executable[s.index] = s.executable();
+    auto owner_candidate = [&](const SymbolTable::Fields &s) {
+      if (s.shndx == 0 || s.shndx >= executable.size() || !executable[s.shndx])
+        return false;
+      return s.type == STT_FUNC || (s.type == STT_NOTYPE && s.name[0] != 0 && s.name[0] != '$' &&
+                                    !(s.name[0] == '.' && s.name[1] == 'L'));
+    };
     // Counted first: one allocation per section, no regrowth.
     std::vector<size_t> count(img_.sections().size(), 0);
-    for (const Symbol &s : img_.symbols())
+    img_.symbols().for_each([&](const SymbolTable::Fields &s) {
       if (owner_candidate(s))
         ++count[s.shndx];
+    });
     for (size_t i = 0; i < count.size(); ++i)
       ctx_.functions_by_section[i].reserve(count[i]);
-    for (const Symbol &s : img_.symbols())
+    img_.symbols().for_each([&](const SymbolTable::Fields &s) {
       if (owner_candidate(s))
-        ctx_.functions_by_section[s.shndx].emplace_back(s.value, s);
+        ctx_.functions_by_section[s.shndx].emplace_back(s.value, s.name, s.size,
+                                                        s.type == STT_FUNC);
+    });
     // At one address a function names the site better than a label. The
     // entries carry what the sort and the lookup need: no symbol-table
     // access per comparison.
@@ -356,6 +362,7 @@ private:
   // (section, offset), in (address, section) order, and its state.
   void build_entries() {
     sort_key_pairs(keys_);
+    ReleaseBehind behind(img_); // classify reads each entry's bytes, in address order
     for (size_t k = 0; k < keys_.size(); ++k) {
       const uint32_t section = uint32_t(keys_[k].second >> 32);
       if (k == 0 || keys_[k].first != keys_[k - 1].first ||
@@ -365,6 +372,7 @@ private:
         e.section = section;
         const Section &sec = img_.section(section);
         const uint64_t offset = e.address - sec.addr;
+        behind.at(sec.offset + offset);
         if (auto bytes = img_.read(section, offset,
                                    std::min<uint64_t>(kRoomScanLimit, sec.size - offset))) {
           uint32_t room = 0;

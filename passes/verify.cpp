@@ -127,6 +127,7 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
     }
     auto &ranges = may_change[i];
     sort_by_start(ranges);
+    ReleaseBehind behind(b); // the checked file's pages, once compared
     const std::vector<uint64_t> &mask = entry_mask[i];
     // memcmp the gaps between the (sorted, possibly overlapping) ranges that
     // may change against the original, read a chunk at a time (edits are in
@@ -164,6 +165,7 @@ void compare_against(const ElfImage &b, const Context &orig, VerifyResult &res) 
           return false;
         }
         at += n;
+        behind.at(y.offset + at);
       }
       return true;
     };
@@ -337,6 +339,7 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
       if (s.state == SiteState::Other)
         left_alone.insert({s.section, s.offset});
   const size_t n = ctx.sites.empty() ? ctx.entries.size() : ctx.sites.size();
+  ReleaseBehind behind(img); // entries come in address order
   for (size_t k = 0; k < n; ++k) {
     Entry s;
     if (ctx.sites.empty()) {
@@ -348,6 +351,7 @@ void check_entries(const Context &ctx, const Context *original, VerifyResult &re
       s = {x.address, x.offset, x.section, x.state, x.sources, &x};
     }
     ++res.entries;
+    behind.at(img.section(s.section).offset + s.offset);
     if (s.sources & uint8_t(SiteSource::McountCall)) {
       ++res.calls;
       if (res.not_trampolines.size() < kListedNotTrampolines)
@@ -560,6 +564,9 @@ Expected<VerifyResult> locate_and_verify(Context &ctx, const Context *original,
   if (comparing.valid())
     comparing.wait();
   RVT_TRY(located);
+  // Located and compared: what the entries' check reads comes back a page
+  // at a time (a mapped file; a no-op for others).
+  ctx.image.release_pages();
   VerifyResult res;
   check_entries(ctx, original, res);
   if (original && res.trampolines() == 0) {

@@ -73,8 +73,10 @@ const char *skip_reason_key(SkipReason r); // stable machine key ("room", ...)
 struct FunctionEntry {
   FunctionEntry() = default;
   FunctionEntry(uint64_t addr, const Symbol &sym)
-      : address(addr), name_(sym.name.data()),
-        size_(sym.size < kSizeLimit ? sym.size : kSizeLimit - 1), func(sym.type == STT_FUNC) {}
+      : FunctionEntry(addr, sym.name.data(), sym.size, sym.type == STT_FUNC) {}
+  FunctionEntry(uint64_t addr, const char *name, uint64_t size, bool is_function)
+      : address(addr), name_(name), size_(size < kSizeLimit ? size : kSizeLimit - 1),
+        func(is_function) {}
   uint64_t address = 0;
   uint64_t size() const { return size_; }
   std::string_view name() const { return name_ ? std::string_view(name_) : std::string_view(); }

@@ -6,6 +6,7 @@
 #include "elf_image.h"
 #include "passes.h"
 
+#include <algorithm>
 #include <elf.h>
 #include <fstream>
 #include <iterator>
@@ -132,6 +133,51 @@ TEST(ElfImage, EditsNeverReachTheInput) {
   ASSERT_TRUE(mem->read_original(text.index, 0, original));
   EXPECT_EQ(original[0], 0x01);
   EXPECT_EQ(mem->current_bytes()[text.offset + 3], 0xef);
+}
+
+// Pages handed back behind a reader (report, verify --against) read back
+// as the file's bytes; an edited image keeps its edits (dropping a private
+// mapping's edited page would give the file's bytes back in its place).
+TEST(ElfImage, ReleasedPagesReadBackAndEditsStay) {
+  REQUIRE_CROSS_TOOLS();
+  const std::string path = test::assemble_object(R"(
+  .option norvc
+  .text
+  .globl f
+  .type f, @function
+f:
+  .rept 8192
+  nop
+  .endr
+  ret
+  .size f, .-f
+)");
+  std::ifstream in(path, std::ios::binary);
+  const std::vector<uint8_t> disk((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
+  auto img = ElfImage::load(path);
+  ASSERT_TRUE(img);
+  const Section &text = *img->find_section(".text");
+  ASSERT_GE(text.size, 32768u); // whole pages inside the section
+  const std::vector<uint8_t> before(img->current_bytes().begin(), img->current_bytes().end());
+  ASSERT_EQ(before, disk);
+  img->release_range(0, img->file_size());
+  ReleaseBehind behind(*img);
+  for (uint64_t at = 0; at <= img->file_size(); at += 4096)
+    behind.at(at);
+  EXPECT_TRUE(std::equal(before.begin(), before.end(), img->current_bytes().begin()));
+
+  const uint64_t mid = text.size / 2 / 4096 * 4096 + 4096 - text.offset % 4096;
+  const uint8_t four[4] = {0xde, 0xad, 0xbe, 0xef};
+  ASSERT_TRUE(img->write_bytes(text.index, mid, four));
+  img->release_range(0, img->file_size());
+  img->release_pages();
+  img->release_symbol_pages();
+  EXPECT_EQ(img->current_bytes()[text.offset + mid], 0xde);
+  EXPECT_EQ(img->current_bytes()[text.offset + mid + 3], 0xef);
+  uint8_t original[4] = {};
+  ASSERT_TRUE(img->read_original(text.index, mid, original));
+  EXPECT_EQ(original[0], disk[text.offset + mid]);
 }
 
 TEST(ElfImage, RejectsBadInput) {
