@@ -9,6 +9,7 @@
 #include "context.h"
 #include "elf_image.h"
 #include "passes.h"
+#include "fixture_support.h"
 #include "pipeline.h"
 
 #include <algorithm>
@@ -22,47 +23,9 @@
 #include <unistd.h>
 
 using namespace rvtramp;
+using namespace rvtramp::test;
 
 namespace {
-
-const std::string kFixtures = RVT_FIXTURES;
-std::string fixture(const std::string &name) { return kFixtures + "/" + name; }
-
-#define REQUIRE_FIXTURE(name)                                                                      \
-  if (access(fixture(name).c_str(), R_OK) != 0)                                                    \
-    GTEST_SKIP() << "skipped: fixture " << fixture(name) << " not built";
-
-std::vector<uint8_t> slurp(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
-void spill(const std::string &path, const std::vector<uint8_t> &bytes) {
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char *>(bytes.data()), std::streamsize(bytes.size()));
-}
-
-struct TempDir {
-  TempDir() {
-    std::string t = "/tmp/rvtramp-unit-XXXXXX";
-    if (mkdtemp(t.data()))
-      path = t;
-  }
-  ~TempDir() {
-    if (!path.empty())
-      std::system(("rm -rf '" + path + "'").c_str());
-  }
-  std::string path;
-};
-
-Expected<RewriteOutcome> rewrite(const std::string &in, const std::string &out,
-                                 WriteMode mode = WriteMode::Changes, Options options = {}) {
-  RewriteRequest req;
-  req.input = in;
-  req.output = out;
-  req.write_mode = mode;
-  req.options = options;
-  return rewrite_file(req);
-}
 
 uint64_t literal_address(uint64_t p) { return p + riscv::literal_offset(riscv::layout_for(p)); }
 

@@ -8,6 +8,7 @@
 #include "context.h"
 #include "elf_image.h"
 #include "passes.h"
+#include "fixture_support.h"
 #include "pipeline.h"
 
 #include <cstdlib>
@@ -19,45 +20,9 @@
 #include <unistd.h>
 
 using namespace rvtramp;
+using namespace rvtramp::test;
 
 namespace {
-
-const std::string kFixtures = RVT_FIXTURES;
-
-std::string fixture(const std::string &name) { return kFixtures + "/" + name; }
-
-#define REQUIRE_FIXTURE(name)                                                                      \
-  if (access(fixture(name).c_str(), R_OK) != 0)                                                    \
-    GTEST_SKIP() << "skipped: fixture " << fixture(name) << " not built";
-
-std::vector<uint8_t> slurp(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
-
-// A scratch directory on the file system of `near` (default /tmp).
-struct TempDir {
-  explicit TempDir(const std::string &base = "/tmp") {
-    std::string t = base + "/rvtramp-unit-XXXXXX";
-    if (mkdtemp(t.data()))
-      path = t;
-  }
-  ~TempDir() {
-    if (!path.empty())
-      std::system(("rm -rf '" + path + "'").c_str());
-  }
-  std::string path;
-};
-
-Expected<RewriteOutcome> rewrite(const std::string &in, const std::string &out, WriteMode mode,
-                                 Options options = {}) {
-  RewriteRequest req;
-  req.input = in;
-  req.output = out;
-  req.write_mode = mode;
-  req.options = options;
-  return rewrite_file(req);
-}
 
 TEST(WriteChanges, SameBytesAsTheWholeWriteOnEveryFixture) {
   REQUIRE_FIXTURE("vmlinux13");
