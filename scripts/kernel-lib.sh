@@ -28,10 +28,11 @@ selftests() { # log
 # A device tree for one boot with a fresh /chosen/kaslr-seed, which 6.12
 # riscv reads for CONFIG_RANDOMIZE_BASE (QEMU's virt board has none): the
 # patched kernel is relocatable and randomized, so every boot runs it at
-# another address. Stock is not randomized and ignores it.
+# another address. Stock is not randomized and ignores it. RVTRAMP_QEMU
+# names another qemu-system-riscv64 (default: the one in PATH).
 mkdtb() { # log smp [mem] -> dtb path
 	local dtb=$1.dtb smp=$2 mem=${3:-512M}
-	qemu-system-riscv64 -M virt,dumpdtb="$dtb" -smp "$smp" -m "$mem" -nographic -bios default \
+	"${RVTRAMP_QEMU:-qemu-system-riscv64}" -M virt,dumpdtb="$dtb" -smp "$smp" -m "$mem" -nographic -bios default \
 		>/dev/null 2>&1 || die "qemu could not dump the virt device tree"
 	# shellcheck disable=SC2046 # two 32-bit cells
 	fdtput -t x "$dtb" /chosen kaslr-seed $(od -An -N8 -tx4 /dev/urandom) ||
