@@ -39,3 +39,11 @@ mkdtb() { # log smp [mem] -> dtb path
 		die "fdtput kaslr-seed failed"
 	echo "$dtb"
 }
+
+# The kernel tree's usr/gen_init_cpio, built for the host into OUT (an O=
+# build directory has the sources behind its "source" link).
+build_gen_init_cpio() { # tree out
+	local src=$1/usr/gen_init_cpio.c
+	[ -e "$src" ] || src=$1/source/usr/gen_init_cpio.c
+	gcc -O2 -o "$2" "$src" || die "cannot build gen_init_cpio from $src"
+}
