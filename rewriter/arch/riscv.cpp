@@ -344,7 +344,7 @@ void classify_window_sse2(const uint8_t *code, bool rv32, uint64_t &wide, uint64
 } // namespace
 
 void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
-                             std::vector<uint64_t> &out) const {
+                             std::vector<uint64_t> &out, size_t readable) const {
   const uint8_t *code = bytes.data();
   const size_t n = bytes.size();
   const StepTable &step = xlen_ == Xlen::RV32 ? kStepRV32 : kStepRV64;
@@ -430,16 +430,23 @@ void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
   while (at + kWindow + 4 <= n)
     at += window(code + at, at, [](size_t) { return true; });
   // The function's last bytes (a function of 188 bytes ends with 60 of
-  // them) through the same window, copied behind zeros: a zero halfword
-  // is 2 bytes and no branch, so the starts before the end are those of
-  // the bytes alone. Kept: candidates whole before the end (a 4-byte word
-  // cut off by it is not an instruction). One instruction at a time they
-  // were half of the sweep: a dependent load and a mispredicted branch each.
+  // them) through the same window: the starts before the end depend on the
+  // bytes before them only, so what follows the end (the next function,
+  // or zeros in a copy where the section ends: a zero halfword is 2 bytes
+  // and no branch) changes none of them. Kept: candidates whole before the
+  // end (a 4-byte word cut off by it is not an instruction). One
+  // instruction at a time they were half of the sweep (a dependent load
+  // and a mispredicted branch each); the copy, where the section goes on,
+  // cost a store-forwarding stall per load of the window.
   if (at + 4 <= n) {
-    const size_t left = n - at;
+    const size_t from = at, left = n - at;
     uint8_t tail[kWindow + 8] = {};
-    std::memcpy(tail, code + at, std::min(left, sizeof tail));
-    at += window(tail, at, [&](size_t p) { return p + ((tail[p] & 3) == 3 ? 4 : 2) <= left; });
+    const uint8_t *w = code + from;
+    if (from + kWindow + 4 > std::max(readable, n)) {
+      std::memcpy(tail, w, std::min(left, sizeof tail));
+      w = tail;
+    }
+    at += window(w, from, [&](size_t p) { return p + ((w[p] & 3) == 3 ? 4 : 2) <= left; });
   }
   // The rest one instruction at a time; four bytes are readable up to n - 4.
   while (at + 4 <= n) {

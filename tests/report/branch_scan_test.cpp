@@ -157,9 +157,11 @@ TEST(BranchScan, WindowAgreesWithOneAtATime) {
   }
 }
 
-// A function's last bytes (fewer than a window and four) go through a copy
-// of them behind zeros: at every length, whatever bytes follow the span
-// (they belong to the next function and must not count), the targets are
+// A function's last bytes (fewer than a window and four) go through the
+// window too, read in place where the caller says the bytes after the span
+// are readable, else from a copy behind zeros: at every length, whatever
+// bytes follow the span (they belong to the next function and must not
+// count), the targets are
 // those of the instructions whole inside it, one at a time, each decoded
 // by Capstone alone (a sweep by Capstone of random bytes resynchronises
 // differently after a word it does not know; the fast sweep takes any
@@ -171,7 +173,7 @@ TEST(BranchScan, FunctionEndAgreesWithOneAtATime) {
     std::mt19937 rng(13);
     for (size_t n = 0; n <= 200; ++n) {
       for (int round = 0; round < 60; ++round) {
-        std::vector<uint8_t> b(n + 8);
+        std::vector<uint8_t> b(n + 72);
         for (size_t i = 0; i + 1 < b.size(); i += 2) {
           uint32_t h = rng() & 0xffff;
           switch (rng() % 6) {
@@ -185,9 +187,12 @@ TEST(BranchScan, FunctionEndAgreesWithOneAtATime) {
           b[i] = uint8_t(h);
           b[i + 1] = uint8_t(h >> 8);
         }
-        std::vector<uint64_t> fast, ref;
+        std::vector<uint64_t> fast, fast_past, ref;
         const uint64_t base = 0x80000000;
         dec->branch_targets(std::span(b).first(n), base, fast);
+        // The same with the bytes after it readable (the sweep's window
+        // then reads them in place, the section going on after a function).
+        dec->branch_targets(std::span(b).first(n), base, fast_past, b.size());
         for (size_t at = 0; at + 2 <= n;) {
           const uint32_t h = uint32_t(b[at]) | uint32_t(b[at + 1]) << 8;
           size_t len = (h & 3) != 3 || (h & 0x1c) == 0x1c ? 2 : 4;
@@ -203,6 +208,7 @@ TEST(BranchScan, FunctionEndAgreesWithOneAtATime) {
           at += len;
         }
         ASSERT_EQ(fast, ref) << "length " << n << " round " << round;
+        ASSERT_EQ(fast_past, ref) << "length " << n << " round " << round << ", bytes after it";
       }
     }
   }
