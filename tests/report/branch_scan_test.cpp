@@ -107,6 +107,25 @@ TEST(BranchScan, EveryBranchEncoding) {
   }
 }
 
+// Random halfwords weighted towards the branch encodings and runs of
+// 4-byte instructions.
+std::vector<uint8_t> branchy_text(size_t size, std::mt19937 &rng) {
+  std::vector<uint8_t> b(size);
+  for (size_t i = 0; i + 1 < b.size(); i += 2) {
+    uint32_t h = rng() & 0xffff;
+    switch (rng() % 6) {
+    case 0: h = (h & ~0x7fu) | 0x63; break;   // branch (f3 random)
+    case 1: h = (h & ~0x7fu) | 0x6f; break;   // jal
+    case 2: h = (h & 0x1fff) | 0xa001; break; // c.j
+    case 3: h = (h & ~0x7fu) | 0x13; break;   // addi: 4 bytes
+    default: break;
+    }
+    b[i] = uint8_t(h);
+    b[i + 1] = uint8_t(h >> 8);
+  }
+  return b;
+}
+
 // The window of the fast sweep (32 halfwords, starts from bit arithmetic)
 // against the sweep one instruction at a time: each instruction alone, its
 // length from the encoding (a 2-byte span never enters the window). Random
@@ -118,19 +137,7 @@ TEST(BranchScan, WindowAgreesWithOneAtATime) {
     ASSERT_NE(dec, nullptr);
     std::mt19937 rng(11);
     for (int round = 0; round < 300; ++round) {
-      std::vector<uint8_t> b(64 + rng() % 4000);
-      for (size_t i = 0; i + 1 < b.size(); i += 2) {
-        uint32_t h = rng() & 0xffff;
-        switch (rng() % 6) {
-        case 0: h = (h & ~0x7fu) | 0x63; break;           // branch (f3 random)
-        case 1: h = (h & ~0x7fu) | 0x6f; break;           // jal
-        case 2: h = (h & 0x1fff) | 0xa001; break;         // c.j
-        case 3: h = (h & ~0x7fu) | 0x13; break;           // addi: 4 bytes
-        default: break;
-        }
-        b[i] = uint8_t(h);
-        b[i + 1] = uint8_t(h >> 8);
-      }
+      const std::vector<uint8_t> b = branchy_text(64 + rng() % 4000, rng);
       const uint64_t base = 0x80000000 + 2 * (rng() % 64);
       std::vector<uint64_t> fast, ref;
       dec->branch_targets(b, base, fast);
@@ -173,20 +180,7 @@ TEST(BranchScan, FunctionEndAgreesWithOneAtATime) {
     std::mt19937 rng(13);
     for (size_t n = 0; n <= 200; ++n) {
       for (int round = 0; round < 60; ++round) {
-        std::vector<uint8_t> b(n + 72);
-        for (size_t i = 0; i + 1 < b.size(); i += 2) {
-          uint32_t h = rng() & 0xffff;
-          switch (rng() % 6) {
-          case 0: h = (h & ~0x7fu) | 0x63; break;   // branch (f3 random)
-          case 1: h = (h & ~0x7fu) | 0x6f; break;   // jal
-          case 2: h = (h & 0x1fff) | 0xa001; break; // c.j
-          case 3: h = (h & 0x1fff) | 0xc001; break; // c.beqz
-          case 4: h = (h & ~0x7fu) | 0x13; break;   // addi: 4 bytes
-          default: break;
-          }
-          b[i] = uint8_t(h);
-          b[i + 1] = uint8_t(h >> 8);
-        }
+        const std::vector<uint8_t> b = branchy_text(n + 72, rng);
         std::vector<uint64_t> fast, fast_past, ref;
         const uint64_t base = 0x80000000;
         dec->branch_targets(std::span(b).first(n), base, fast);
