@@ -139,10 +139,12 @@ Status sweep_branches(const Context &ctx, std::span<Site> sites) {
       fend = sec.addr + sec.size;
     const uint64_t key = (uint64_t(s.section) << 48) ^ fstart;
     if (key != swept_key) {
-      auto bytes = img.read(s.section, fstart - sec.addr, fend - fstart);
+      // To the section's end: the sweep may read past the function (what
+      // follows does not count), which saves copying its last bytes.
+      auto bytes = img.read(s.section, fstart - sec.addr, sec.addr + sec.size - fstart);
       RVT_TRY(bytes);
       targets.clear();
-      ctx.decoder->branch_targets(*bytes, fstart, targets);
+      ctx.decoder->branch_targets(bytes->first(fend - fstart), fstart, targets, bytes->size());
       swept_key = key;
     }
     const uint64_t p = s.address + ((s.address & 3) ? 2 : 0);

@@ -17,6 +17,9 @@
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace rvtramp {
 namespace {
@@ -37,6 +40,8 @@ public:
       lo += n;
     }
   }
+  // The bits of bytes [64 * block, 64 * block + 64): bit i for byte i.
+  uint64_t block(uint64_t block) const { return block < bits_.size() ? bits_[block] : 0; }
   // Gives the memory back (1 bit per byte of the file, 12 MiB at 500K
   // sites), so that what comes after the comparison does not add to it.
   void release() { std::vector<uint64_t>().swap(bits_); }
@@ -72,27 +77,31 @@ Status pread_all(int fd, uint8_t *p, size_t n, uint64_t at) {
   return Status::ok();
 }
 
-// How many of n bytes differ: eight at a time (a byte loop was a third of
-// the check's CPU time at 122K sites).
-uint64_t bytes_differing(const uint8_t *a, const uint8_t *b, uint64_t n) {
-  uint64_t count = 0, k = 0;
-  constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
-  for (; k + 8 <= n; k += 8) {
-    uint64_t x, y;
-    std::memcpy(&x, a + k, 8);
-    std::memcpy(&y, b + k, 8);
-    const uint64_t d = x ^ y;
-    if (!d)
-      continue; // most words of an edited range are not
-    // The top bit of each byte of d that is not zero, moved to bit 0 of
-    // its byte and summed by a multiply (no popcount instruction in the
-    // baseline x86-64 the package targets: a call per word).
-    const uint64_t nonzero = ((((d & kLow7) + kLow7) | d) & ~kLow7) >> 7;
-    count += nonzero * 0x0101010101010101ull >> 56;
+// Bit i set where a[i] != b[i], for 64 bytes: one compare per 16 bytes.
+uint64_t differing_bytes64(const uint8_t *a, const uint8_t *b) {
+#if defined(__SSE2__)
+  uint64_t equal = 0;
+  for (int i = 0; i < 4; ++i) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(a + 16 * i));
+    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 16 * i));
+    equal |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)))) << (16 * i);
   }
-  for (; k < n; ++k)
-    count += a[k] != b[k];
-  return count;
+  return ~equal;
+#else
+  uint64_t differ = 0;
+  for (unsigned i = 0; i < 64; ++i)
+    differ |= uint64_t(a[i] != b[i]) << i;
+  return differ;
+#endif
+}
+
+// Set bits of x, without a call (no popcount instruction in the baseline
+// x86-64 the package targets: libgcc's __popcountdi2).
+unsigned bit_count(uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ull;
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return unsigned((x * 0x0101010101010101ull) >> 56);
 }
 
 uint64_t read_le(const uint8_t *p, unsigned width) {
@@ -262,21 +271,41 @@ Expected<VerifyResult> check_written(const Context &ctx, int fd,
             part.problems.push_back(moved_problem(*m));
           m->second |= kMovedChecked;
         }
-        for (uint64_t at = lo; at < hi;) {
-          const uint64_t stop = may.next(at, hi, true); // [at, stop) must be unchanged
-          const uint8_t *was = original.data() + (at - lo), *now = written.data() + (at - lo);
-          if (std::memcmp(was, now, stop - at) != 0) {
-            const uint64_t off = uint64_t(std::mismatch(was, was + (stop - at), now).first - was);
-            part.problems.push_back(where(at + off) + ": byte differs outside the rewritten regions");
+        // 64 bytes at a time against one word of the mask: the bytes that
+        // differ must all be allowed, and are counted. A segment at a time
+        // (a memcmp and a count between two mask searches per region) was
+        // 1.7 ms per 10 MiB at 122K sites, a call pair per 190 bytes.
+        // Ranges start on an edit block (64 bytes); a byte at a time
+        // otherwise, and for the file's last bytes.
+        auto one_byte = [&](uint64_t b) {
+          if (original[b - lo] == written[b - lo])
+            return true;
+          if (may.next(b, b + 1, true) != b) {
+            part.problems.push_back(where(b) + ": byte differs outside the rewritten regions");
+            return false;
+          }
+          ++part.changed;
+          return true;
+        };
+        uint64_t at = lo;
+        for (; at < hi && at % 64 != 0; ++at)
+          if (!one_byte(at))
+            return;
+        for (; at + 64 <= hi; at += 64) {
+          const uint64_t differ =
+              differing_bytes64(original.data() + (at - lo), written.data() + (at - lo));
+          if (!differ)
+            continue; // most blocks of an edited range
+          if (const uint64_t outside = differ & ~may.block(at / 64)) {
+            part.problems.push_back(where(at + uint64_t(__builtin_ctzll(outside))) +
+                                    ": byte differs outside the rewritten regions");
             return;
           }
-          // [stop, at) may change: only there can bytes differ (the rest
-          // was just found equal), so only there are they counted (at 122K
-          // sites 3 of the 20 MiB read back).
-          at = may.next(stop, hi, false);
-          part.changed += bytes_differing(original.data() + (stop - lo),
-                                          written.data() + (stop - lo), at - stop);
+          part.changed += bit_count(differ);
         }
+        for (; at < hi; ++at)
+          if (!one_byte(at))
+            return;
       }
     }
   };

@@ -7,6 +7,10 @@
 
 namespace rvtramp {
 
+// The destination a literal gets when the image defines it and --dest is
+// not given (plan); locate looks it up with the tables' symbols.
+inline constexpr std::string_view kDefaultDest = "ftrace_caller";
+
 Status run_locate(Context &ctx);   // sites from __mcount_loc, __patchable_function_entries, -pg calls
 // The same sites and states without owners or table references: enough to
 // verify a written file against its input (verify names sites through it).

@@ -83,21 +83,21 @@ Status resolve_dest(Context &ctx) {
     ctx.dest_origin = d;
     return Status::ok();
   }
-  const Symbol *fc = img.is_relocatable() ? nullptr : img.find_symbol("ftrace_caller");
+  const Symbol *fc = img.is_relocatable() ? nullptr : img.find_symbol(kDefaultDest);
   if (img.is_relocatable()) {
     ctx.dest = 0;
     ctx.dest_origin = "0 (relocatable: the runtime fills the literal)";
   } else if (pie && fc && why_not.empty()) {
-    relocate_to(ctx, reserve, fc->value, "ftrace_caller");
+    relocate_to(ctx, reserve, fc->value, std::string(kDefaultDest));
   } else if (pie) {
     // ftrace_caller's link address alone would be wrong once the image
     // moves: without a relocation the runtime fills the literal.
     ctx.dest = 0;
     ctx.dest_origin = "0 (position-independent: the runtime fills the literal; " +
-                      (fc ? why_not : std::string("no ftrace_caller in the image")) + ")";
+                      (fc ? why_not : "no " + std::string(kDefaultDest) + " in the image") + ")";
   } else if (fc) {
     ctx.dest = fc->value;
-    ctx.dest_origin = "ftrace_caller";
+    ctx.dest_origin = kDefaultDest;
   } else {
     ctx.dest = 0;
     ctx.dest_origin = "0 (no ftrace_caller in the image)";

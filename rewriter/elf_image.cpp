@@ -741,24 +741,43 @@ Symbol SymbolTable::operator[](size_t i) const {
 }
 
 std::optional<size_t> SymbolTable::find_defined(std::string_view name) const {
+  std::optional<size_t> out;
+  find_defined(std::span(&name, 1), std::span(&out, 1));
+  return out;
+}
+
+void SymbolTable::find_defined(std::span<const std::string_view> names,
+                               std::span<std::optional<size_t>> out) const {
+  size_t left = names.size();
+  for (auto &o : out)
+    o.reset();
   if (!raw_) {
-    for (size_t i = 0; i < count_; ++i)
-      if ((*decoded_)[i].name == name && (*decoded_)[i].shndx != SHN_UNDEF)
-        return i;
-    return std::nullopt;
+    for (size_t i = 0; i < count_ && left; ++i)
+      for (size_t k = 0; k < names.size(); ++k)
+        if (!out[k] && (*decoded_)[i].name == names[k] && (*decoded_)[i].shndx != SHN_UNDEF) {
+          out[k] = i;
+          --left;
+        }
+    return;
   }
   // Compared in place, without measuring every name: the name's bytes, then
   // its NUL.
-  for (size_t i = 0; i < count_; ++i) {
+  for (size_t i = 0; i < count_ && left; ++i) {
     Elf64_Sym sym;
     std::memcpy(&sym, raw_ + i * sizeof(Elf64_Sym), sizeof sym);
-    if (sym.st_shndx == SHN_UNDEF || name.size() >= names_size_ - sym.st_name)
+    if (sym.st_shndx == SHN_UNDEF)
       continue;
     const char *at = names_ + sym.st_name;
-    if (at[name.size()] == 0 && std::memcmp(at, name.data(), name.size()) == 0)
-      return i;
+    for (size_t k = 0; k < names.size(); ++k) {
+      const std::string_view name = names[k];
+      if (out[k] || name.size() >= names_size_ - sym.st_name)
+        continue;
+      if (at[name.size()] == 0 && std::memcmp(at, name.data(), name.size()) == 0) {
+        out[k] = i;
+        --left;
+      }
+    }
   }
-  return std::nullopt;
 }
 
 // Symbols are built on access (SymbolTable), so the few that callers keep a
@@ -782,6 +801,25 @@ const Symbol *ElfImage::find_symbol(std::string_view name) const {
   if (i)
     kept.second = symbols_[*i];
   return kept.second ? &*kept.second : nullptr;
+}
+
+void ElfImage::find_symbols(std::span<const std::string_view> names) const {
+  std::lock_guard<std::mutex> hold(found_->lock);
+  std::vector<std::string_view> wanted;
+  for (std::string_view name : names)
+    if (std::none_of(found_->kept.begin(), found_->kept.end(),
+                     [&](const auto &kept) { return kept.first == name; }) &&
+        std::find(wanted.begin(), wanted.end(), name) == wanted.end())
+      wanted.push_back(name);
+  if (wanted.empty())
+    return;
+  std::vector<std::optional<size_t>> at(wanted.size());
+  symbols_.find_defined(wanted, at);
+  for (size_t k = 0; k < wanted.size(); ++k) {
+    auto &kept = found_->kept.emplace_back(std::string(wanted[k]), std::nullopt);
+    if (at[k])
+      kept.second = symbols_[*at[k]];
+  }
 }
 
 Expected<std::span<const uint8_t>> ElfImage::read(size_t section, uint64_t offset,

@@ -67,6 +67,10 @@ public:
   Symbol operator[](size_t i) const;
   // The first defined symbol (section index not SHN_UNDEF) of that name.
   std::optional<size_t> find_defined(std::string_view name) const;
+  // The same for several names in one scan of the table: out[k] for
+  // names[k] (out.size() == names.size()).
+  void find_defined(std::span<const std::string_view> names,
+                    std::span<std::optional<size_t>> out) const;
 
   // Every symbol's fields, in table order, without measuring its name (a
   // C string in the string table): a pass over all symbols (locate indexes
@@ -204,6 +208,11 @@ public:
   // The first defined symbol of that name, or null. The pointer stays valid
   // as long as the image (found symbols are kept: a handful per run).
   const Symbol *find_symbol(std::string_view name) const;
+  // Looks up several names in one scan and keeps the answers for
+  // find_symbol: each search reads the whole table (its names too), so
+  // names wanted by later passes are best found while the table is
+  // resident, before release_symbol_pages.
+  void find_symbols(std::span<const std::string_view> names) const;
   const std::vector<RelaSection> &relas() const { return relas_; }
 
   // Bounds-checked section contents, with the edits made so far.

@@ -344,7 +344,7 @@ void classify_window_sse2(const uint8_t *code, bool rv32, uint64_t &wide, uint64
 } // namespace
 
 void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
-                             std::vector<uint64_t> &out) const {
+                             std::vector<uint64_t> &out, size_t readable) const {
   const uint8_t *code = bytes.data();
   const size_t n = bytes.size();
   const StepTable &step = xlen_ == Xlen::RV32 ? kStepRV32 : kStepRV64;
@@ -355,10 +355,10 @@ void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
       w = __builtin_bswap32(w);
     return w;
   };
-  // A branch candidate at `at` (four bytes readable): its target, if it is
+  // A branch candidate whose first four bytes (read from the function, or
+  // from the copy of its end below) are w, at `at`: its target, if it is
   // one, and its length.
-  auto candidate = [&](size_t at) -> size_t {
-    const uint32_t w = word_at(at);
+  auto candidate_word = [&](uint32_t w, size_t at) -> size_t {
     const uint64_t pc = address + at;
     if ((w & 3) != 3) {
       out.push_back(pc + uint64_t(compressed_branch_offset(w)));
@@ -373,6 +373,8 @@ void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
     out.push_back(pc + uint64_t(b_offset(w)));
     return 4;
   };
+  // The same at `at` in the function (four bytes readable).
+  auto candidate = [&](size_t at) { return candidate_word(word_at(at), at); };
   size_t at = 0;
   // 32 halfwords at a time, without a walk from one instruction to the
   // next: each halfword's length if an instruction started there (W: 4
@@ -386,15 +388,20 @@ void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
   const StepTable &info = xlen_ == Xlen::RV32 ? kInfoRV32 : kInfoRV64;
   constexpr uint64_t kEven = 0x5555555555555555ull;
   constexpr size_t kWindow = 64;
-  while (at + kWindow + 4 <= n) {
+  // One window of 32 halfwords at w (an instruction start, the function's
+  // byte `base`; at least kWindow + 4 bytes readable from w): its branch
+  // candidates, those at positions p with keep(p). Returns the
+  // window's length in bytes: 64, or 66 when its last instruction runs
+  // into the next window.
+  auto window = [&](const uint8_t *w, size_t base, auto &&keep) -> size_t {
     uint64_t wide = 0, branch = 0;
 #if defined(__SSE2__)
     (void)info;
-    classify_window_sse2(code + at, xlen_ == Xlen::RV32, wide, branch);
+    classify_window_sse2(w, xlen_ == Xlen::RV32, wide, branch);
 #else
     for (unsigned i = 0; i < kWindow / 2; ++i) {
       uint16_t h;
-      std::memcpy(&h, code + at + 2 * i, 2);
+      std::memcpy(&h, w + 2 * i, 2);
       if constexpr (std::endian::native == std::endian::big)
         h = __builtin_bswap16(h);
       const uint8_t x = info[step_index(h)];
@@ -408,9 +415,38 @@ void Decoder::branch_targets(std::span<const uint8_t> bytes, uint64_t address,
     const uint64_t from_even = wide & ~(wide + (run_starts & kEven));
     const uint64_t even_in_run = (from_even & kEven) | (wide & ~from_even & ~kEven);
     const uint64_t covered = even_in_run << 1; // bit 32: the next window's first halfword
-    for (uint64_t b = branch & ~covered & 0xffffffffu; b; b &= b - 1)
-      candidate(at + 2 * unsigned(__builtin_ctzll(b)));
-    at += kWindow + 2 * ((covered >> 32) & 1);
+    for (uint64_t b = branch & ~covered & 0xffffffffu; b; b &= b - 1) {
+      const size_t p = 2 * unsigned(__builtin_ctzll(b));
+      if (keep(p)) {
+        uint32_t word;
+        std::memcpy(&word, w + p, 4);
+        if constexpr (std::endian::native == std::endian::big)
+          word = __builtin_bswap32(word);
+        candidate_word(word, base + p);
+      }
+    }
+    return kWindow + 2 * ((covered >> 32) & 1);
+  };
+  while (at + kWindow + 4 <= n)
+    at += window(code + at, at, [](size_t) { return true; });
+  // The function's last bytes (a function of 188 bytes ends with 60 of
+  // them) through the same window: the starts before the end depend on the
+  // bytes before them only, so what follows the end (the next function,
+  // or zeros in a copy where the section ends: a zero halfword is 2 bytes
+  // and no branch) changes none of them. Kept: candidates whole before the
+  // end (a 4-byte word cut off by it is not an instruction). One
+  // instruction at a time they were half of the sweep (a dependent load
+  // and a mispredicted branch each); the copy, where the section goes on,
+  // cost a store-forwarding stall per load of the window.
+  if (at + 4 <= n) {
+    const size_t from = at, left = n - at;
+    uint8_t tail[kWindow + 8] = {};
+    const uint8_t *w = code + from;
+    if (from + kWindow + 4 > std::max(readable, n)) {
+      std::memcpy(tail, w, std::min(left, sizeof tail));
+      w = tail;
+    }
+    at += window(w, from, [&](size_t p) { return p + ((w[p] & 3) == 3 ? 4 : 2) <= left; });
   }
   // The rest one instruction at a time; four bytes are readable up to n - 4.
   while (at + 4 <= n) {

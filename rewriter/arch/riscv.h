@@ -104,8 +104,11 @@ public:
   // c.j, c.jal (RV32), c.beqz, c.bnez. Decoded by hand (no Capstone: this is
   // the hot loop of analyze); instruction length comes from the encoding as
   // on hardware, and an encoding that is not a branch is stepped over.
+  // `readable`: how many bytes from bytes.data() may be read (the section
+  // goes on after a function; at most bytes.size() when less): the sweep
+  // looks at 64 bytes at a time, and only the bytes of `bytes` count.
   void branch_targets(std::span<const uint8_t> bytes, uint64_t address,
-                      std::vector<uint64_t> &out) const;
+                      std::vector<uint64_t> &out, size_t readable = 0) const;
   // The same sweep through Capstone (an undecodable halfword is skipped):
   // the reference the hand decoder is tested against.
   void branch_targets_capstone(std::span<const uint8_t> bytes, uint64_t address,

@@ -77,6 +77,47 @@ TEST(ElfImage, ParsesAssemblerObject) {
   EXPECT_TRUE(found);
 }
 
+// find_symbols looks several names up in one scan (locate asks for every
+// name a later pass needs while the table is resident): the answers must
+// be find_defined's one name at a time, in the in-place (ELF64) and the
+// decoded (ELF32) tables alike, and an undefined symbol is not an answer.
+TEST(ElfImage, FindsSeveralSymbolsInOneScan) {
+  REQUIRE_CROSS_TOOLS();
+  const std::string src = std::string(kTwoFunctions) + R"(
+  .text
+  .globl caller
+  .type caller, @function
+caller:
+  call h
+  .size caller, .-caller
+)";
+  for (const char *march : {"rv64gc", "rv32gc"}) {
+    SCOPED_TRACE(march);
+    const std::string obj = test::assemble_object(src, march);
+    auto one = ElfImage::load(obj), many = ElfImage::load(obj);
+    ASSERT_TRUE(one && many);
+    const std::string_view names[] = {"g", "h", "caller", "missing", "f", "g"};
+    std::optional<size_t> at[std::size(names)];
+    many->symbols().find_defined(names, at);
+    for (size_t k = 0; k < std::size(names); ++k)
+      EXPECT_EQ(at[k], one->symbols().find_defined(names[k])) << names[k];
+    EXPECT_TRUE(at[0] && at[2] && at[4] && at[5]);
+    EXPECT_FALSE(at[1]); // h is referenced, not defined
+    EXPECT_FALSE(at[3]);
+    EXPECT_NE(at[0], at[4]);
+    // Kept for find_symbol: the same symbols as a search of their own.
+    many->find_symbols(names);
+    for (std::string_view name : names) {
+      const Symbol *a = one->find_symbol(name), *b = many->find_symbol(name);
+      ASSERT_EQ(a == nullptr, b == nullptr) << name;
+      if (a) {
+        EXPECT_EQ(a->value, b->value) << name;
+        EXPECT_EQ(a->name, b->name);
+      }
+    }
+  }
+}
+
 TEST(ElfImage, LocatesPatchableEntries) {
   REQUIRE_CROSS_TOOLS();
   auto img = ElfImage::load(test::assemble_object(kTwoFunctions));

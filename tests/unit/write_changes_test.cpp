@@ -229,6 +229,74 @@ TEST_P(CheckWrittenSplit, CatchesAStrayEditOutsideTheRegions) {
                 GetParam());
 }
 
+// The comparison takes 64 bytes at a time against a word of the byte mask,
+// and a byte at a time where a range does not start on 64 (the edit list's
+// ranges do) or at the file's end: both count the bytes that differ as cmp
+// does, and both catch a byte changed outside the rewritten regions.
+std::vector<ElfImage::FileRange> split_unaligned(const std::vector<ElfImage::FileRange> &ranges,
+                                                 uint64_t around = UINT64_MAX) {
+  std::vector<ElfImage::FileRange> out;
+  for (const auto &r : ranges) {
+    uint64_t cut1 = r.lo + 3, cut2 = r.hi > r.lo + 200 ? r.hi - 5 : r.hi;
+    if (around != UINT64_MAX && around >= r.lo + 2 && around + 3 < r.hi)
+      cut1 = around - 1, cut2 = around + 2; // the byte inside a 3-byte range
+    if (cut1 >= cut2) {
+      out.push_back(r);
+      continue;
+    }
+    out.push_back({r.lo, cut1});
+    out.push_back({cut1, cut2});
+    out.push_back({cut2, r.hi});
+  }
+  return out;
+}
+
+TEST(CheckWritten, CountsAndCatchesInRangesOfAnyAlignment) {
+  REQUIRE_FIXTURE("vmlinux13");
+  for (const char *name : {"vmlinux13", "mod13.ko", "vmlinux13_rv32"}) {
+    SCOPED_TRACE(name);
+    auto w = passes_of(name);
+    ASSERT_TRUE(w);
+    auto v = write_and_check(*w);
+    ASSERT_TRUE(v && v->ok());
+    const auto in = slurp(fixture(name)), out = slurp(w->dir.path + "/out");
+    ASSERT_EQ(in.size(), out.size());
+    uint64_t differ = 0;
+    for (size_t i = 0; i < in.size(); ++i)
+      differ += in[i] != out[i];
+    EXPECT_GT(differ, 0u);
+    EXPECT_EQ(v->changed_bytes.value_or(0), differ);
+    const auto split = split_unaligned(w->ranges);
+    ASSERT_GT(split.size(), w->ranges.size());
+    for (uint64_t threads : {uint64_t(4) << 20, uint64_t(0)}) {
+      auto again = check_written(w->ctx, w->fd, split, threads);
+      ASSERT_TRUE(again && again->ok());
+      EXPECT_EQ(again->changed_bytes.value_or(0), differ);
+      EXPECT_EQ(again->compared_bytes, v->compared_bytes);
+    }
+  }
+  // A stray byte inside a range that starts 1 byte before it.
+  auto w = passes_of("vmlinux13");
+  ASSERT_TRUE(w);
+  const Site *s = first_rewritten(w->ctx, false);
+  ASSERT_NE(s, nullptr);
+  const uint64_t at = s->offset + riscv::kFixupSize;
+  auto body = w->ctx.image.read(s->section, at, 1);
+  ASSERT_TRUE(body);
+  const uint8_t flipped = uint8_t((*body)[0] ^ 0x40);
+  ASSERT_TRUE(w->ctx.image.write_bytes(s->section, at, std::span(&flipped, 1)));
+  auto v = write_and_check(*w);
+  ASSERT_TRUE(v);
+  ASSERT_FALSE(v->ok());
+  const auto split =
+      split_unaligned(w->ranges, w->ctx.image.section(s->section).offset + at);
+  auto caught = check_written(w->ctx, w->fd, split);
+  ASSERT_TRUE(caught);
+  ASSERT_FALSE(caught->ok());
+  EXPECT_TRUE(mentions(*caught, ".text+" + hex(at) + ": byte differs outside the rewritten regions"))
+      << caught->problems.front();
+}
+
 TEST(CheckWritten, CatchesALayoutBrokenAfterVerify) {
   REQUIRE_FIXTURE("vmlinux13");
   auto w = passes_of("vmlinux13");
