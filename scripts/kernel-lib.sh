@@ -47,3 +47,60 @@ build_gen_init_cpio() { # tree out
 	[ -e "$src" ] || src=$1/source/usr/gen_init_cpio.c
 	gcc -O2 -o "$2" "$src" || die "cannot build gen_init_cpio from $src"
 }
+
+# Every hart of a hung guest, through QEMU's gdbstub on PORT: the pc and ra
+# as symbol+offset and a backtrace (source lines when VMLINUX has debug
+# info). A relocated (KASLR) kernel's symbols are moved by stvec minus
+# handle_exception's link address: the kernel points stvec there once it
+# runs. Two snapshots ten seconds apart: harts that do not move are stuck
+# in place, harts that move are looping (a livelock, not a deadlock).
+dump_harts() { # vmlinux port
+	local vmlinux=$1 port=$2 gdb=${RVTRAMP_GDB:-gdb-multiarch} link stvec off=0 snap
+	command -v "$gdb" >/dev/null || { echo "dump_harts: $gdb not found"; return 1; }
+	link=$("${cross:-riscv64-linux-gnu-}nm" "$vmlinux" 2>/dev/null | awk '$3 == "handle_exception" { print "0x" $1; exit }')
+	stvec=$(timeout 60 "$gdb" -q -batch -ex "target remote 127.0.0.1:$port" -ex 'p/x $stvec' 2>/dev/null |
+		awk '/^\$1 = 0x/ { print $3 }')
+	# KASLR moves the kernel up by a multiple of 2 MiB, less than 1 GiB; an
+	# stvec that gives anything else is firmware's or early boot's
+	if [ -n "$link" ] && [ -n "$stvec" ]; then
+		off=$((stvec - link))
+		[ $off -ge 0 ] && [ $off -lt $((1 << 30)) ] && [ $((off & 0x1fffff)) = 0 ] || off=0
+	fi
+	printf 'dump_harts: %s, offset %#x (stvec %s, handle_exception %s)\n' \
+		"$vmlinux" "$off" "${stvec:-?}" "${link:-?}"
+	for snap in 1 2; do
+		echo "--- snapshot $snap ($(date -u +%T))"
+		timeout 300 "$gdb" -q -batch -ex 'set pagination off' -ex 'set confirm off' \
+			-ex "symbol-file -o $off $vmlinux" -ex "target remote 127.0.0.1:$port" \
+			-ex 'info threads' -ex 'thread apply all info symbol $pc' \
+			-ex 'thread apply all info symbol $ra' -ex 'thread apply all bt 32' 2>&1 |
+			grep -v '^warning: No executable\|^determining executable\|^Reading symbols'
+		[ $snap = 1 ] && sleep 10
+	done
+}
+
+# Runs a guest: "$@" is the QEMU command line, given a gdbstub on a free
+# local port. Console to LOG. When it has not exited after TIMEOUT seconds,
+# dump_harts writes LOG.harts before the guest is killed. Returns QEMU's
+# status, or 124 for a timeout (as timeout(1) does).
+run_guest() { # timeout vmlinux log qemu args...
+	local limit=$1 vmlinux=$2 log=$3 port q end
+	shift 3
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
+		die "no free local port for the gdbstub"
+	"$@" -gdb "tcp:127.0.0.1:$port" </dev/null >"$log" 2>&1 &
+	q=$!
+	end=$((SECONDS + limit))
+	while kill -0 $q 2>/dev/null; do
+		if [ $SECONDS -ge "$end" ]; then
+			dump_harts "$vmlinux" "$port" >"$log.harts" 2>&1
+			kill $q 2>/dev/null
+			sleep 5
+			kill -9 $q 2>/dev/null
+			wait $q
+			return 124
+		fi
+		sleep 1
+	done
+	wait $q
+}
