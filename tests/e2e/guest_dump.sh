@@ -42,17 +42,15 @@ done
 "${CROSS}ld" -Ttext=0x80000000 -o "$T/spin.elf" "$T/spin.o" || die "ld spin (booted)"
 "${CROSS}ld" -Ttext=0x7fe00000 -o "$T/spin-syms.elf" "$T/spin.o" || die "ld spin (symbols)"
 "${CROSS}ld" -Ttext=0x80000000 -o "$T/off.elf" "$T/off.o" || die "ld off"
-guest() { echo "$SYSQEMU" -M virt -smp 2 -m 64M -bios none -nographic -no-reboot -kernel "$1"; }
+guest=("$SYSQEMU" -M virt -smp 2 -m 64M -bios none -nographic -no-reboot)
 
-# shellcheck disable=SC2046 # the command line, split on purpose
-run_guest 60 "$T/off.elf" "$T/off.log" $(guest "$T/off.elf")
+run_guest 60 "$T/off.elf" "$T/off.log" "${guest[@]}" -kernel "$T/off.elf"
 rc=$?
 [ $rc = 0 ] || fail "powering-off guest: status $rc, want 0: $(head -3 "$T/off.log")"
 [ -e "$T/off.log.harts" ] && fail "a guest that exited in time was dumped"
 [ $rc = 0 ] && [ ! -e "$T/off.log.harts" ] && ok "exiting guest: status 0, no dump"
 
-# shellcheck disable=SC2046
-run_guest 3 "$T/spin-syms.elf" "$T/spin.log" $(guest "$T/spin.elf")
+run_guest 3 "$T/spin-syms.elf" "$T/spin.log" "${guest[@]}" -kernel "$T/spin.elf"
 rc=$?
 [ $rc = 124 ] || fail "spinning guest: status $rc, want 124"
 h=$T/spin.log.harts
