@@ -79,6 +79,25 @@ dump_harts() { # vmlinux port
 	done
 }
 
+# The QEMU that boots guests, in qemu, and its -bios argument, in qemu_bios:
+# $RVTRAMP_QEMU (and $RVTRAMP_QEMU_BIOS), else trixie's QEMU 10.0 that
+# scripts/bootstrap unpacks into the cache (its OpenSBI 1.6), else the one in
+# PATH with a warning. Bookworm's QEMU 7.2 with its OpenSBI 1.1 has left a
+# hart spinning in the firmware for minutes, after the selftests of an -smp 8
+# boot and in the lockdep hotplug loop (kernel/linux-6.12/README.md).
+pick_qemu() {
+	qemu=${RVTRAMP_QEMU:-}
+	qemu_bios=${RVTRAMP_QEMU_BIOS:-default}
+	if [ -z "$qemu" ]; then
+		qemu=${RVTRAMP_CACHE:-$HOME/.cache/rvtramp}/qemu-trixie/qemu-system-riscv64
+		if [ ! -x "$qemu" ]; then
+			echo "warning: no $qemu (scripts/bootstrap unpacks it): booting with the QEMU in PATH" >&2
+			qemu=qemu-system-riscv64
+		fi
+	fi
+	command -v "$qemu" >/dev/null || die "$qemu not found (see scripts/bootstrap)"
+}
+
 # Runs a guest: "$@" is the QEMU command line, given a gdbstub on a free
 # local port. Console to LOG. When it has not exited after TIMEOUT seconds,
 # dump_harts writes LOG.harts before the guest is killed. Returns QEMU's
