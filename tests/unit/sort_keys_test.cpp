@@ -66,3 +66,34 @@ TEST(SortKeys, WordsLikeStd) {
     EXPECT_TRUE(v == want) << n;
   }
 }
+
+// Digits are cut from the span of bits that vary, not at byte boundaries:
+// a span that is not a multiple of the digit width, one bit, bits only at
+// both ends of the word (six digits), and the second word's section bits
+// with them. A test that would fail if a digit skipped a bit or the
+// passes ran out of order.
+TEST(SortKeys, DigitsOverAnySpanOfVaryingBits) {
+  struct Shape {
+    uint64_t mask, base;
+    unsigned sections;
+  };
+  for (const Shape &sh : {Shape{0x1fffffe, 0x80000000, 1},      // 24 bits from bit 1: 2 digits
+                          Shape{0x7fffffe, 0x80000000, 1},      // 26 bits: 3 digits
+                          Shape{uint64_t(1) << 40, 0, 1},       // one bit
+                          Shape{0xf00000000000000full, 0, 1},   // both ends: 64-bit span
+                          Shape{0xffffffffffffffffull, 0, 300}, // everything, 300 sections
+                          Shape{0x3ffe, 0x1000, 70000}}) {      // 17 bits of sections
+    std::mt19937_64 rng(sh.mask ^ sh.sections);
+    std::vector<KeyPair> v(60000);
+    for (size_t i = 0; i < v.size(); ++i)
+      v[i] = {sh.base | (rng() & sh.mask), uint64_t(rng() % sh.sections) << 32 | i};
+    expect_sorted_like_std(v);
+    std::vector<uint64_t> w(v.size());
+    for (size_t i = 0; i < v.size(); ++i)
+      w[i] = v[i].first;
+    auto want = w;
+    std::sort(want.begin(), want.end());
+    sort_words(w);
+    EXPECT_TRUE(w == want) << std::hex << sh.mask;
+  }
+}
