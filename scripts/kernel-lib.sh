@@ -77,6 +77,23 @@ dump_harts() { # vmlinux port
 			grep -v '^warning: No executable\|^determining executable\|^Reading symbols'
 		[ $snap = 1 ] && sleep 10
 	done
+	firmware_harts "$port"
+}
+
+# A hart in M-mode (priv 3) that entered it by an ecall from S-mode
+# (mcause 9) with a7 = SBI RFENCE is waiting in the firmware's remote fence:
+# the OpenSBI RFENCE/HSM race of kernel/linux-6.12/README.md ("Lockdep and
+# CPU hotplug"), not a kernel hang. One line per such hart.
+firmware_harts() { # port
+	local gdb=${RVTRAMP_GDB:-gdb-multiarch}
+	# shellcheck disable=SC2016 # $priv, $mcause, $a7 are gdb's, not the shell's
+	timeout 120 "$gdb" -q -batch -ex "target remote 127.0.0.1:$1" \
+		-ex 'thread apply all p/x $priv' -ex 'thread apply all p/x $mcause' \
+		-ex 'thread apply all p/x $a7' 2>/dev/null |
+		awk '/^Thread [0-9]+ / { t = $2; next }
+		     /^\$[0-9]+ = / { v[t, n[t]++] = $3 }
+		     END { for (h in n) if (v[h, 0] == "0x3" && v[h, 1] == "0x9" && v[h, 2] == "0x52464e43")
+			printf "dump_harts: firmware: CPU#%d (gdb thread %d) in M-mode in SBI RFENCE (ecall from S-mode)\n", h - 1, h }'
 }
 
 # The QEMU that boots guests, in qemu, and its -bios argument, in qemu_bios:
@@ -107,6 +124,7 @@ run_guest() { # timeout vmlinux log qemu args...
 	shift 3
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
 		die "no free local port for the gdbstub"
+	rm -f "$log.harts" # an earlier hang's, which would name this run
 	"$@" -gdb "tcp:127.0.0.1:$port" </dev/null >"$log" 2>&1 &
 	q=$!
 	end=$((SECONDS + limit))
