@@ -56,6 +56,8 @@ GROUPS = [
         ("percall_disabled_ns", "site disabled"),
         ("percall_ops_ns", "no-op ftrace_ops"),
         ("percall_function_ns", "function tracer"),
+        ("percall_function_all_ns", "function tracer, every function"),
+        ("percall_function_all_2ops_ns", "function tracer, every function, + an ops elsewhere"),
     ]),
     ("size", "Size of vmlinux (bytes)", "B", [
         ("exec_text_bytes", "exec text (AX)"),
