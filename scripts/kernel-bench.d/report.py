@@ -179,8 +179,11 @@ def main():
             continue
         all_kernels = kernels
         kernels = [k for k in kernels if any(data[k].get(m) for m, _ in rows)]
-        md += ["## " + title, "", "| | " + " | ".join(kernels) + " |",
-               "|---|" + "---|" * len(kernels)]
+        md += ["## " + title, ""]
+        if key == "percall" and any(k.endswith("/icount") for k in kernels):
+            md += ["Under -icount shift=0 (kernels labelled /icount) one guest ns is one "
+                   "guest instruction: those cells count instructions per call.", ""]
+        md += ["| | " + " | ".join(kernels) + " |", "|---|" + "---|" * len(kernels)]
         for m, l in rows:
             md.append("| %s | %s |" % (l, " | ".join(cell(data[k].get(m, [])) for k in kernels)))
         if key == "percall":
