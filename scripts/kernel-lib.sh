@@ -115,6 +115,12 @@ pick_qemu() {
 	command -v "$qemu" >/dev/null || die "$qemu not found (see scripts/bootstrap)"
 }
 
+# whether $qemu can boot a riscv guest under -icount: bookworm's QEMU 7.2
+# prints nothing there, 8 and later do
+qemu_icount_ok() {
+	! "$qemu" --version | head -n 1 | grep -q 'version [1-6]\.\|version 7\.'
+}
+
 # Runs a guest: "$@" is the QEMU command line, given a gdbstub on a free
 # local port. Console to LOG. When it has not exited after TIMEOUT seconds,
 # dump_harts writes LOG.harts before the guest is killed. Returns QEMU's
