@@ -115,6 +115,21 @@ pick_qemu() {
 	command -v "$qemu" >/dev/null || die "$qemu not found (see scripts/bootstrap)"
 }
 
+# A gen_init_cpio list on stdout: /dev/console, /sys, /proc, /tmp, each
+# NAME=PATH as an executable /NAME, then everything below ROOT/lib (the
+# modules an INSTALL_MOD_PATH=ROOT modules_install or a copy put there).
+initramfs_list() { # root name=path...
+	local root=$1 f
+	shift
+	printf 'dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\n'
+	printf 'dir /sys 0755 0 0\ndir /proc 0755 0 0\ndir /tmp 01777 0 0\n'
+	for f in "$@"; do echo "file /${f%%=*} ${f#*=} 0755 0 0"; done
+	(cd "$root" && find lib -type d | sort | sed 's#^#dir /#; s#$# 0755 0 0#')
+	(cd "$root" && find lib -type f | sort | while read -r f; do echo "file /$f $root/$f 0644 0 0"; done)
+	(cd "$root" && find lib -type l | sort | while read -r f; do
+		echo "slink /$f $(readlink "$f") 0777 0 0"; done)
+}
+
 # whether $qemu can boot a riscv guest under -icount: bookworm's QEMU 7.2
 # prints nothing there, 8 and later do
 qemu_icount_ok() {
