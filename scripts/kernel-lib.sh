@@ -115,6 +115,38 @@ pick_qemu() {
 	command -v "$qemu" >/dev/null || die "$qemu not found (see scripts/bootstrap)"
 }
 
+# The modules scripts/kernel-debian's trim keeps (config/debian-modules.config),
+# by name: QEMU virt's virtio drivers, 9p, ext4, and what Debian's systemd
+# loads at boot. Debian's own image is booted with these (and their
+# dependencies) from its package.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+debian_module_names="virtio_mmio virtio_blk virtio_net scsi_mod virtio_scsi sd_mod virtio-rng
+virtio_balloon virtio_input vsock vmw_vsock_virtio_transport virtio_crypto
+qemu_fw_cfg 9pnet 9pnet_virtio 9p ext4 autofs4 configfs loop dm-mod binfmt_misc"
+
+# The modules Debian's own kernel package (unpacked at ROOT, release
+# RELEASE) has for NAMES, with their dependencies, copied as Debian ships
+# them (xz, signed) into DEST/lib/modules/RELEASE with a modules.order and
+# depmod's files; the list of the package's files goes to DEST.list.
+debian_package_modules() { # root release dest names...
+	local root=$1 release=$2 dest=$3 mods f rel m
+	shift 3
+	mods=$root/usr/lib/modules/$release
+	mkdir -p "$dest/lib/modules/$release"
+	[ -e "$mods/modules.dep" ] || depmod -b "$root/usr" "$release" || die "depmod of Debian's tree failed"
+	for m in "$@"; do
+		modprobe -d "$root/usr" -S "$release" --show-depends "$m" || die "Debian's $release has no module $m"
+	done | awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' >"$dest.list"
+	while read -r f; do
+		rel=${f#"$mods"/}
+		mkdir -p "$dest/lib/modules/$release/${rel%/*}"
+		cp "$f" "$dest/lib/modules/$release/$rel"
+		echo "${rel%.xz}"
+	done <"$dest.list" >"$dest/lib/modules/$release/modules.order"
+	cp "$mods"/modules.builtin* "$dest/lib/modules/$release/"
+	depmod -b "$dest" "$release" || die "depmod of $dest failed"
+}
+
 # A gen_init_cpio list on stdout: /dev/console, /sys, /proc, /tmp, each
 # NAME=PATH as an executable /NAME, then everything below ROOT/lib (the
 # modules an INSTALL_MOD_PATH=ROOT modules_install or a copy put there).
