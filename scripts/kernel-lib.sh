@@ -115,6 +115,15 @@ pick_qemu() {
 	command -v "$qemu" >/dev/null || die "$qemu not found (see scripts/bootstrap)"
 }
 
+# PATH without the directories that hold an rvtramp: the machine a headers
+# package lands on (kernel-e2e's and kernel-debian's module builds).
+path_without_rvtramp() {
+	local d out='' dirs
+	IFS=: read -r -a dirs <<<"$PATH"
+	for d in "${dirs[@]}"; do [ -x "$d/rvtramp" ] || out+=${out:+:}$d; done
+	echo "$out"
+}
+
 # The modules scripts/kernel-debian's trim keeps (config/debian-modules.config),
 # by name: QEMU virt's virtio drivers, 9p, ext4, and what Debian's systemd
 # loads at boot. Debian's own image is booted with these (and their
