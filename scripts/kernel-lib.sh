@@ -133,6 +133,15 @@ debian_module_names="virtio_mmio virtio_blk virtio_net scsi_mod virtio_scsi sd_m
 virtio_balloon virtio_input vsock vmw_vsock_virtio_transport virtio_crypto
 qemu_fw_cfg 9pnet 9pnet_virtio 9p ext4 autofs4 configfs loop dm-mod binfmt_misc"
 
+# The kernel image of Debian's own package unpacked at ROOT
+# (RVTRAMP_BOOTSTRAP_DEBIAN=1 scripts/bootstrap): ROOT/boot/vmlinux-RELEASE.
+debian_image() { # root -> image path
+	local image
+	image=$(ls "$1"/boot/vmlinux-* 2>/dev/null | head -n 1) || true
+	[ -n "$image" ] || die "no Debian kernel in $1: RVTRAMP_BOOTSTRAP_DEBIAN=1 scripts/bootstrap"
+	echo "$image"
+}
+
 # The modules Debian's own kernel package (unpacked at ROOT, release
 # RELEASE) has for NAMES, with their dependencies, copied as Debian ships
 # them (xz, signed) into DEST/lib/modules/RELEASE with a modules.order and
